@@ -1,0 +1,91 @@
+/**
+ * A catalog entry: one version of one offering of one providing team, as the
+ * team wrote it in a ConfigMap. How it is provisioned and where its
+ * credentials come from are closed sets of kinds.
+ */
+import { uuidV5 } from './hash.js';
+
+export type Provisioner =
+  | { readonly kind: 'NonClusterURL'; readonly url: string }
+  | { readonly kind: 'ExistingClusterService'; readonly namespace: string; readonly name: string; readonly port?: number }
+  | {
+      readonly kind: 'NewClusterObjects';
+      readonly namespace: string;
+      /** The Service name consumers connect to; may use template variables. */
+      readonly name: string;
+      readonly labelSelector: string;
+      readonly port?: number;
+    };
+
+export type CredentialSource =
+  | { readonly kind: 'FromCatalog'; readonly values: Readonly<Record<string, string>> }
+  | { readonly kind: 'FromClusterSecret'; readonly secretName: string }
+  | { readonly kind: 'NoCredential' };
+
+export interface CatalogEntry {
+  /** Name of the ConfigMap the entry came from: every problem report names it. */
+  readonly source: string;
+  readonly team: string;
+  readonly offering: string;
+  readonly description: string;
+  readonly version: string;
+  /** The entry's `uuid`: the OSB plan id. */
+  readonly planId: string;
+  /** The entry's `serviceuuid`, else derived from team and offering. */
+  readonly serviceId: string;
+  readonly whitelist: readonly string[];
+  readonly provisioner: Provisioner;
+  readonly credentials: CredentialSource;
+}
+
+export interface ConfigProblem {
+  /** The ConfigMap at fault. */
+  readonly source: string;
+  /** The field at fault, as a path (`provisiondata.url`), or '' for the whole ConfigMap. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export const describeProblem = (p: ConfigProblem): string =>
+  `${p.source}${p.field ? ` (${p.field})` : ''}: ${p.message}`;
+
+/** Fixed namespace for derived service ids, so they are stable across restarts and installations. */
+const SERVICE_ID_NAMESPACE = '5a1e7d3c-6f0b-4c1e-9a55-6d2b7e0f4a91';
+
+export const deriveServiceId = (team: string, offering: string): string =>
+  uuidV5(`${team}/${offering}`, SERVICE_ID_NAMESPACE);
+
+export const serviceName = (entry: Pick<CatalogEntry, 'team' | 'offering'>): string =>
+  `${entry.team}-${entry.offering}`;
+
+export const planName = (entry: Pick<CatalogEntry, 'team' | 'offering' | 'version'>): string =>
+  `${entry.team}-${entry.offering}-${entry.version}`;
+
+/** The whitelist policy: a consumer namespace may use an entry only when listed. */
+export const mayUse = (entry: Pick<CatalogEntry, 'whitelist'>, namespace: string): boolean =>
+  entry.whitelist.includes(namespace);
+
+const CLI_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Invariants a decoded entry must still satisfy; each broken one is a problem. */
+export function checkEntry(entry: CatalogEntry): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const problem = (field: string, message: string) => problems.push({ source: entry.source, field, message });
+  for (const field of ['team', 'offering', 'version'] as const) {
+    if (!CLI_NAME.test(entry[field])) problem(field, `"${entry[field]}" must be letters, digits, "." and "-"`);
+  }
+  if (entry.planId.trim() === '') problem('uuid', 'must not be empty');
+  if (entry.serviceId.trim() === '') problem('serviceuuid', 'must not be empty');
+  entry.whitelist.forEach((namespace, i) => {
+    if (!DNS_LABEL.test(namespace)) problem(`whitelist[${i}]`, `"${namespace}" is not a namespace name`);
+  });
+  const provisioner = entry.provisioner;
+  if (provisioner.kind === 'NonClusterURL' && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(provisioner.url)) {
+    problem('provisiondata.url', `"${provisioner.url}" is not an absolute URL`);
+  }
+  if (provisioner.kind !== 'NonClusterURL' && !DNS_LABEL.test(provisioner.namespace)) {
+    problem('provisiondata.namespace', `"${provisioner.namespace}" is not a namespace name`);
+  }
+  return problems;
+}

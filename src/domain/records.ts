@@ -1,0 +1,95 @@
+/**
+ * What the broker remembers about instances and bindings. Records hold
+ * references (which entry, which objects), never credential values.
+ */
+import type { ObjectRef } from './kube-object.js';
+
+export const RECORD_SCHEMA = 1;
+
+/** Who asked, from X-Broker-API-Originating-Identity: platform name and its decoded JSON. */
+export interface OriginatingIdentity {
+  readonly platform: string;
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+export type OperationType = 'provision' | 'deprovision' | 'update';
+export type OperationState = 'in progress' | 'succeeded' | 'failed';
+
+export interface Operation {
+  readonly id: string;
+  readonly type: OperationType;
+  readonly state: OperationState;
+  readonly description?: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+}
+
+/** `gone` is a tombstone kept for a while so late last_operation polls learn the delete finished. */
+export type InstanceStatus = 'provisioning' | 'ready' | 'failed' | 'deprovisioning' | 'gone';
+
+export interface InstanceRecord {
+  readonly schema: typeof RECORD_SCHEMA;
+  readonly id: string;
+  readonly serviceId: string;
+  readonly planId: string;
+  /** The ConfigMap of the entry it was provisioned from. */
+  readonly entrySource: string;
+  readonly consumerNamespace: string;
+  readonly instanceName?: string;
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly originatingIdentity?: OriginatingIdentity;
+  /** Objects created so far, in creation order. */
+  readonly objects: readonly ObjectRef[];
+  readonly status: InstanceStatus;
+  readonly operation: Operation;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface BindingRecord {
+  readonly schema: typeof RECORD_SCHEMA;
+  readonly id: string;
+  readonly instanceId: string;
+  readonly serviceId: string;
+  readonly planId: string;
+  readonly consumerNamespace: string;
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly appGuid?: string;
+  readonly originatingIdentity?: OriginatingIdentity;
+  readonly createdAt: string;
+}
+
+export const isLive = (record: InstanceRecord): boolean => record.status !== 'gone';
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every((key) => deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+}
+
+/** The attributes that make two provision requests "the same" for idempotency. */
+export interface ProvisionAttributes {
+  readonly serviceId: string;
+  readonly planId: string;
+  readonly consumerNamespace: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+}
+
+export const sameProvision = (record: InstanceRecord, request: ProvisionAttributes): boolean =>
+  record.serviceId === request.serviceId &&
+  record.planId === request.planId &&
+  record.consumerNamespace === request.consumerNamespace &&
+  deepEqual(record.parameters, request.parameters);
+
+export const sameBinding = (record: BindingRecord, request: ProvisionAttributes & { instanceId: string }): boolean =>
+  record.instanceId === request.instanceId &&
+  record.serviceId === request.serviceId &&
+  record.planId === request.planId &&
+  record.consumerNamespace === request.consumerNamespace &&
+  deepEqual(record.parameters, request.parameters);
