@@ -27,7 +27,7 @@ export function bindingCredentials(
   secretValues: Readonly<Record<string, string>>,
 ): Result<Credentials, DomainError> {
   const fromCoordinates = coordinateKeys(entry, coordinates);
-  const clashes = Object.keys(secretValues).filter((key) => key in fromCoordinates);
+  const clashes = Object.keys(secretValues).filter((key) => Object.hasOwn(fromCoordinates, key));
   if (clashes.length > 0) {
     return err(domainError('ConfigInvalid', `entry ${entry.source}: credential key(s) ${clashes.join(', ')} clash with the coordinates Mesitis provides`));
   }

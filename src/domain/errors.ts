@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'ConcurrencyError'    // another operation on the instance is running
   | 'AsyncRequired'       // the work needs accepts_incomplete=true
   | 'RequiresApp'         // binding needs an app guid
+  | 'MaintenanceInfoConflict' // maintenance_info the plan does not have
   | 'Unsupported'         // a change the broker cannot make (plan updates)
   | 'ObjectsExist'        // a planned Kubernetes object already exists and is not ours
   | 'ConfigInvalid'       // the provider's configuration is wrong

@@ -24,8 +24,16 @@ export interface Operation {
   readonly finishedAt?: string;
 }
 
-/** `gone` is a tombstone kept for a while so late last_operation polls learn the delete finished. */
-export type InstanceStatus = 'provisioning' | 'ready' | 'failed' | 'deprovisioning' | 'gone';
+/**
+ * `provisioning`: objects are being created; `starting`: all created, waiting
+ * until they are ready; `gone`: a tombstone kept for a while so late
+ * last_operation polls learn the delete finished.
+ */
+export type InstanceStatus = 'provisioning' | 'starting' | 'ready' | 'failed' | 'deprovisioning' | 'gone';
+
+/** Still on its way to ready: not yet usable, not yet fetchable. */
+export const isProvisioning = (record: InstanceRecord): boolean =>
+  record.status === 'provisioning' || record.status === 'starting';
 
 export interface InstanceRecord {
   readonly schema: typeof RECORD_SCHEMA;
@@ -70,7 +78,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);
   if (keysA.length !== keysB.length) return false;
-  return keysA.every((key) => deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  return keysA.every((key) => Object.hasOwn(b, key) && deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
 /** The attributes that make two provision requests "the same" for idempotency. */

@@ -19,7 +19,7 @@ export interface ResourceTemplate {
   readonly object: KubeObject | ConfigProblem;
 }
 
-const isProblem = (object: KubeObject | ConfigProblem): object is ConfigProblem => 'message' in object && !('kind' in object);
+export const isProblem = (object: KubeObject | ConfigProblem): object is ConfigProblem => 'message' in object && !('kind' in object);
 
 const orderOf = (template: ResourceTemplate): number => {
   const text = template.labels[ORDER_LABEL];

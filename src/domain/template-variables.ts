@@ -36,7 +36,7 @@ function lookup(name: string, facts: InstanceFacts, missing: MissingParameter): 
     offering: facts.offering,
     version: facts.version,
   };
-  const value = fixed[name];
+  const value = Object.hasOwn(fixed, name) ? fixed[name] : undefined;
   if (value !== undefined) return ok(value);
   if (!name.startsWith('parameters.')) return err(domainError('ConfigInvalid', `unknown template variable {{ ${name} }}`));
   const parameter = name.slice('parameters.'.length);

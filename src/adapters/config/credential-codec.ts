@@ -1,0 +1,58 @@
+/** Decodes an entry's credential source, in either spelling, into the domain's CredentialSource. */
+import * as t from 'io-ts';
+import type { ConfigProblem, CredentialSource } from '../../domain/catalog-entry.js';
+import { err, ok, type Result } from '../../domain/result.js';
+import { decodeFields, lowerCaseKeys, scalarString } from './codec-support.js';
+import { chooseKind, type KindFamily } from './kind-choice.js';
+
+export const CREDENTIALS: KindFamily = {
+  prefix: 'credential',
+  label: 'credential',
+  names: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialFromSecret', 'CredentialNoCredential', 'CredentialFromVault'],
+  supported: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialFromSecret', 'CredentialNoCredential'],
+};
+
+/** A DNS-1123 subdomain: what the API server accepts as a Secret name. */
+const SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const CatalogValues = t.record(t.string, scalarString);
+const SecretData = t.type({ secretname: t.string });
+
+function decodeData(kind: string, data: unknown, source: string, field: string): Result<CredentialSource, ConfigProblem[]> {
+  const missing = (): Result<never, ConfigProblem[]> => err([{ source, field, message: 'is required' }]);
+  switch (kind) {
+    case 'CredentialNoCredential':
+      // Whatever data it carries is meaningless; refusing it would help nobody.
+      return ok({ kind: 'NoCredential' });
+    case 'CredentialFromCatalog': {
+      if (data === undefined) return missing();
+      // Keys are kept as written: they are the consumer's keys (`username`, `apiKey`), not ours.
+      const values = decodeFields(CatalogValues, data, source, field);
+      return values.ok ? ok({ kind: 'FromCatalog', values: values.value }) : values;
+    }
+    default: {
+      // CredentialFromClusterSecret and its older name CredentialFromSecret.
+      if (data === undefined) return missing();
+      const lowered = lowerCaseKeys(data, source, field);
+      if (!lowered.ok) return lowered;
+      const secret = decodeFields(SecretData, lowered.value, source, field);
+      if (!secret.ok) return secret;
+      if (!SECRET_NAME.test(secret.value.secretname)) return err([{ source, field: `${field}.secretname`, message: 'is not a valid Secret name' }]);
+      return ok({ kind: 'FromClusterSecret', secretName: secret.value.secretname });
+    }
+  }
+}
+
+/**
+ * `fields` are the entry's top-level fields with lower-case keys. An entry
+ * naming no credential kind at all gets NoCredential: services without
+ * credentials are common, and the description shows no default to honour.
+ */
+export function decodeCredentials(fields: Readonly<Record<string, unknown>>, source: string): Result<CredentialSource, ConfigProblem[]> {
+  const choice = chooseKind(fields, CREDENTIALS, source);
+  if (!choice.ok) return choice;
+  if (choice.value === undefined) return ok({ kind: 'NoCredential' });
+  const { kind, data, dataField, kindField } = choice.value;
+  if (kind === 'CredentialFromVault') return err([{ source, field: kindField, message: 'Vault credentials are not supported yet' }]);
+  return decodeData(kind, data, source, dataField);
+}

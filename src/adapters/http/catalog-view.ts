@@ -1,0 +1,54 @@
+/**
+ * The OSB catalog document. Serialised once per configuration revision and
+ * namespace view, so the hot path is a lookup of ready bytes.
+ */
+import { visibleTo, type Catalog, type Offering } from '../../domain/catalog.js';
+import { planName, type CatalogEntry } from '../../domain/catalog-entry.js';
+
+function planView(entry: CatalogEntry) {
+  return {
+    id: entry.planId,
+    name: planName(entry),
+    description: entry.description,
+    free: true,
+    bindable: true,
+    plan_updateable: false,
+    metadata: { displayName: `${entry.offering} ${entry.version}`, version: entry.version, team: entry.team },
+  };
+}
+
+function serviceView(offering: Offering) {
+  return {
+    id: offering.serviceId,
+    name: offering.name,
+    description: offering.description,
+    bindable: true,
+    plan_updateable: false,
+    instances_retrievable: true,
+    bindings_retrievable: true,
+    tags: [offering.team, offering.offering],
+    metadata: { displayName: offering.offering, providerDisplayName: offering.team },
+    plans: offering.plans.map(planView),
+  };
+}
+
+export class CatalogDocuments {
+  private revision = -1;
+  private readonly documents = new Map<string, string>();
+
+  /** The JSON text of the catalog, for the platform-wide view (namespace undefined) or one consumer's. */
+  render(catalog: Catalog, revision: number, namespace: string | undefined): string {
+    if (revision !== this.revision) {
+      this.documents.clear();
+      this.revision = revision;
+    }
+    const key = namespace ?? '';
+    let document = this.documents.get(key);
+    if (document === undefined) {
+      const offerings = namespace === undefined ? catalog.offerings : visibleTo(catalog, namespace);
+      document = JSON.stringify({ services: offerings.map(serviceView) });
+      this.documents.set(key, document);
+    }
+    return document;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * One structured line per request, with a request id and the OSB operation.
+ * Bodies are never logged: they may carry credentials.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import type { Logger } from '../../application/ports/logger.js';
+import type { DomainError } from '../../domain/errors.js';
+
+export function requestLog(logger: Logger) {
+  return async function logRequest(ctx: Context, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = ctx.get('X-Broker-API-Request-Identity') || randomUUID();
+    ctx.state['logger'] = logger.child({ requestId });
+    try {
+      await next();
+    } catch (thrown) {
+      // A bug, not an expected outcome: the client learns nothing about it.
+      logger.error('unhandled error', { requestId, error: thrown instanceof Error ? thrown.stack : String(thrown) });
+      ctx.status = 500;
+      ctx.body = { description: `internal error (request ${requestId})` };
+    }
+    const failure = ctx.state['failure'] as DomainError | undefined;
+    const fields = {
+      requestId, method: ctx.method, path: ctx.path, status: ctx.status,
+      operation: ctx.state['operation'] as string | undefined,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+      ...(failure ? { failure: failure.kind, reason: failure.message } : {}),
+    };
+    if (ctx.status >= 500) logger.error('request failed', fields);
+    else if (ctx.path === '/healthz' || ctx.path === '/readyz') logger.debug('probe', fields);
+    else logger.info('request', fields);
+  };
+}

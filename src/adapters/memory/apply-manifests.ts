@@ -1,0 +1,38 @@
+/**
+ * `kubectl apply` for the in-memory cluster: what `mesitis dev` does with the
+ * manifests it is given (examples/ by default).
+ */
+import type { KubeObject } from '../../domain/kube-object.js';
+import { keyOf, type MemoryCluster, type ObjectKey } from './memory-cluster.js';
+
+export interface ApplyOutcome {
+  readonly applied: readonly ObjectKey[];
+  /** Objects the cluster refused, with its reason. */
+  readonly refused: readonly { readonly key: ObjectKey; readonly message: string }[];
+}
+
+/** Creates or replaces each object in order, creating namespaces as needed (Namespace objects included). */
+export function applyManifests(cluster: MemoryCluster, objects: readonly KubeObject[]): ApplyOutcome {
+  const applied: ObjectKey[] = [];
+  const refused: { key: ObjectKey; message: string }[] = [];
+  for (const object of objects) {
+    const key = keyOf(object);
+    const namespace = object.kind === 'Namespace' ? object.metadata.name : key.namespace;
+    const ready = cluster.ensureNamespace(namespace);
+    if (!ready.ok) {
+      refused.push({ key, message: ready.error.message });
+      continue;
+    }
+    if (object.kind === 'Namespace') {
+      applied.push(key);
+      continue;
+    }
+    // Apply wins over whatever is stored, as `kubectl apply` does for fields it manages.
+    const { resourceVersion: _ignored, ...metadata } = object.metadata;
+    const unversioned = { ...object, metadata };
+    const written = cluster.get(key) === undefined ? cluster.create(unversioned) : cluster.replace(unversioned);
+    if (written.ok) applied.push(key);
+    else refused.push({ key, message: written.error.message });
+  }
+  return { applied, refused };
+}

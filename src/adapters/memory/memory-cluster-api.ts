@@ -1,0 +1,55 @@
+/**
+ * The ClusterApi port over the in-memory cluster, translating its failures
+ * the way the Kubernetes adapter translates the real server's:
+ * AlreadyExists (409) -> ObjectsExist, Invalid (422) -> ConfigInvalid, and a
+ * create into a missing namespace (404) -> ConfigInvalid, because the
+ * namespace comes from the provider's configuration.
+ */
+import type { ClusterApi } from '../../application/ports/cluster-api.js';
+import { domainError, type DomainError } from '../../domain/errors.js';
+import { parseLabelSelector } from '../../domain/label-selector.js';
+import { API_VERSION, isSupportedKind, type KubeObject, type ObjectRef, type SupportedKind } from '../../domain/kube-object.js';
+import { err, ok, type Result } from '../../domain/result.js';
+import type { ClusterFailure, MemoryCluster } from './memory-cluster.js';
+
+function translate(failure: ClusterFailure): DomainError {
+  switch (failure.reason) {
+    case 'AlreadyExists':
+      return domainError('ObjectsExist', failure.message);
+    case 'Invalid':
+    case 'NotFound':
+      return domainError('ConfigInvalid', failure.message);
+    case 'Conflict':
+      return domainError('Infrastructure', failure.message);
+  }
+}
+
+export class MemoryClusterApi implements ClusterApi {
+  constructor(private readonly cluster: MemoryCluster) {}
+
+  async create(object: KubeObject): Promise<Result<KubeObject>> {
+    // Only the six kinds, at the versions Mesitis creates them with: a real cluster has no route for anything else.
+    if (!isSupportedKind(object.kind)) return err(domainError('ConfigInvalid', `kind "${object.kind}" is not one Mesitis creates`));
+    if (object.apiVersion !== API_VERSION[object.kind]) {
+      return err(domainError('ConfigInvalid', `${object.kind} must be created as ${API_VERSION[object.kind]}, not ${object.apiVersion}`));
+    }
+    const created = this.cluster.create(object);
+    return created.ok ? created : err(translate(created.error));
+  }
+
+  async get(ref: ObjectRef): Promise<Result<KubeObject | undefined>> {
+    return ok(this.cluster.get(ref));
+  }
+
+  async delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>> {
+    return ok(this.cluster.delete(ref).ok ? 'deleted' : 'absent');
+  }
+
+  /** An empty selector lists everything of the kind, as it does against a real server. */
+  async list(kind: SupportedKind, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>> {
+    if (labelSelector.trim() === '') return ok(this.cluster.list(kind, namespace));
+    const selector = parseLabelSelector(labelSelector);
+    if (!selector.ok) return err(domainError('ConfigInvalid', `label selector "${labelSelector}": ${selector.error}`));
+    return ok(this.cluster.list(kind, namespace, selector.value));
+  }
+}

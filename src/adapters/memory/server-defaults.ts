@@ -1,0 +1,71 @@
+/**
+ * What the API server does to an object as it stores it, beyond validation:
+ * Secret `stringData` folded into base64 `data`, status left to controllers,
+ * and the metadata only the server sets.
+ */
+import type { KubeObject } from '../../domain/kube-object.js';
+
+/** Kinds whose status belongs to a controller (the status subresource): a client's status is dropped. */
+const STATUS_OWNED_BY_CONTROLLERS = new Set(['Deployment', 'ReplicaSet', 'Pod', 'Service']);
+const WORKLOADS = new Set(['Deployment', 'ReplicaSet']);
+
+const INITIAL_STATUS: Readonly<Record<string, Record<string, unknown>>> = {
+  Pod: { phase: 'Pending' },
+  Service: { loadBalancer: {} },
+  Deployment: {},
+  ReplicaSet: { replicas: 0 },
+};
+
+/** Like the API server: `stringData` is write-only convenience, merged over `data` as base64. */
+function foldStringData(object: KubeObject): KubeObject {
+  if (object.kind !== 'Secret') return object;
+  const { stringData, ...rest } = object;
+  const encoded = Object.entries((stringData ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'utf8').toString('base64')]);
+  const data = Object.fromEntries([...Object.entries((object['data'] ?? {}) as Record<string, string>), ...encoded]);
+  return { ...rest, type: object['type'] ?? 'Opaque', data };
+}
+
+export interface ServerFacts {
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly now: Date;
+}
+
+/** Kubernetes timestamps are RFC 3339 in whole seconds. */
+const timestamp = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;
+
+export function storedOnCreate(object: KubeObject, facts: ServerFacts): KubeObject {
+  const folded = foldStringData(object);
+  const { status, ...rest } = folded;
+  const initial = INITIAL_STATUS[object.kind];
+  return {
+    ...rest,
+    ...(STATUS_OWNED_BY_CONTROLLERS.has(object.kind) ? (initial ? { status: initial } : {}) : status !== undefined ? { status } : {}),
+    metadata: {
+      ...folded.metadata,
+      uid: facts.uid,
+      resourceVersion: facts.resourceVersion,
+      creationTimestamp: timestamp(facts.now),
+      ...(WORKLOADS.has(object.kind) ? { generation: 1 } : {}),
+    },
+  };
+}
+
+/** An update keeps what the server owns (identity, creation time, controller status) and bumps the version. */
+export function storedOnReplace(previous: KubeObject, object: KubeObject, resourceVersion: string): KubeObject {
+  const folded = foldStringData(object);
+  const { status, ...rest } = folded;
+  const keepStatus = STATUS_OWNED_BY_CONTROLLERS.has(object.kind) ? previous['status'] : status;
+  const previousGeneration = typeof previous.metadata['generation'] === 'number' ? previous.metadata['generation'] : undefined;
+  return {
+    ...rest,
+    ...(keepStatus !== undefined ? { status: keepStatus } : {}),
+    metadata: {
+      ...folded.metadata,
+      uid: previous.metadata['uid'],
+      creationTimestamp: previous.metadata['creationTimestamp'],
+      resourceVersion,
+      ...(previousGeneration !== undefined ? { generation: previousGeneration + 1 } : {}),
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The catalog as the use cases see it: assembled once per configuration
+ * revision, so a catalog request or a plan lookup is a memory read.
+ */
+import { assembleCatalog, findPlan, type Catalog } from '../domain/catalog.js';
+import type { CatalogEntry } from '../domain/catalog-entry.js';
+import { describeProblem } from '../domain/catalog-entry.js';
+import type { ConfigSource } from './ports/config-source.js';
+import type { Logger } from './ports/logger.js';
+
+export class CatalogService {
+  private cached: { revision: number; catalog: Catalog } | undefined;
+
+  constructor(
+    private readonly source: ConfigSource,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The configuration revision the current catalog was built from. */
+  revision(): number {
+    return this.source.revision();
+  }
+
+  catalog(): Catalog {
+    const revision = this.source.revision();
+    if (this.cached?.revision !== revision) {
+      const catalog = assembleCatalog(this.source.current());
+      this.cached = { revision, catalog };
+      this.report(catalog);
+    }
+    return this.cached.catalog;
+  }
+
+  findPlan(serviceId: string, planId: string): CatalogEntry | undefined {
+    return findPlan(this.catalog(), serviceId, planId);
+  }
+
+  private report(catalog: Catalog): void {
+    const plans = catalog.offerings.reduce((n, o) => n + o.plans.length, 0);
+    this.logger.info('catalog loaded', { offerings: catalog.offerings.length, plans, problems: catalog.problems.length });
+    for (const problem of catalog.problems) {
+      this.logger.warn('catalog entry refused', { configMap: problem.source, field: problem.field, reason: describeProblem(problem) });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Decides when an async provision is done, at the moment a platform asks
+ * (last_operation), by looking at the objects themselves. No process has to
+ * stay alive to watch them, so any replica can answer and shutdown never
+ * waits for a slow rollout.
+ */
+import { describeRef, type ObjectRef } from '../domain/kube-object.js';
+import { isReady } from '../domain/readiness.js';
+import type { InstanceRecord } from '../domain/records.js';
+import { ok, type Result } from '../domain/result.js';
+import type { InstanceObjects } from './instance-objects.js';
+import type { InstanceRecords } from './instance-records.js';
+import type { ClusterApi } from './ports/cluster-api.js';
+import type { Logger } from './ports/logger.js';
+import type { BrokerSettings, Runtime } from './settings.js';
+
+const hasRollout = (ref: ObjectRef): boolean => ref.kind === 'Deployment' || ref.kind === 'ReplicaSet' || ref.kind === 'Pod';
+
+export class InstanceReadiness {
+  constructor(
+    private readonly cluster: ClusterApi,
+    private readonly records: InstanceRecords,
+    private readonly objects: InstanceObjects,
+    private readonly logger: Logger,
+    private readonly settings: BrokerSettings,
+    private readonly runtime: Runtime,
+  ) {}
+
+  /** For a `starting` instance: records success once every object is ready, failure (and removal) past the timeout. */
+  async settle(record: InstanceRecord): Promise<Result<void>> {
+    if (record.status !== 'starting') return ok(undefined);
+    const pending = await this.notReady(record.objects.filter(hasRollout));
+    if (!pending.ok) return pending;
+    const { id, operation } = record;
+    if (pending.value === 'missing') return this.fail(record, 'an object was deleted while provisioning');
+    if (pending.value.length === 0) {
+      const done = await this.records.finish(id, operation.id, 'succeeded', 'ready', 'all objects are ready');
+      if (done.ok) this.logger.info('provision succeeded', { instanceId: id });
+      return done.ok ? ok(undefined) : done;
+    }
+    const age = this.runtime.now().getTime() - Date.parse(operation.startedAt);
+    if (age <= this.settings.readinessTimeoutMs) return ok(undefined);
+    return this.fail(record, `not ready within ${this.settings.readinessTimeoutMs / 1000}s: ${pending.value.map(describeRef).join(', ')}`);
+  }
+
+  /** A failed provision leaves nothing behind: remove the objects, then record why. */
+  private async fail(record: InstanceRecord, reason: string): Promise<Result<void>> {
+    const removed = await this.objects.remove(record.id, record.objects);
+    if (!removed.ok) return removed;
+    const failed = await this.records.finish(record.id, record.operation.id, 'failed', 'failed', reason);
+    this.logger.warn('provision failed', { instanceId: record.id, reason });
+    return failed.ok ? ok(undefined) : failed;
+  }
+
+  private async notReady(refs: readonly ObjectRef[]): Promise<Result<ObjectRef[] | 'missing'>> {
+    const pending: ObjectRef[] = [];
+    for (const ref of refs) {
+      const object = await this.cluster.get(ref);
+      if (!object.ok) return object;
+      if (!object.value) return ok('missing');
+      if (!isReady(object.value)) pending.push(ref);
+    }
+    return ok(pending);
+  }
+}

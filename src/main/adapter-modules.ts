@@ -1,0 +1,34 @@
+/**
+ * One container module per adapter family. The options pick which ones a
+ * broker runs with; the core module never knows.
+ */
+import { ContainerModule } from 'inversify';
+import { MemoryCluster } from '../adapters/memory/memory-cluster.js';
+import { MemoryClusterApi } from '../adapters/memory/memory-cluster-api.js';
+import { MemoryConfigSource } from '../adapters/memory/memory-config-source.js';
+import { MemorySecretSource } from '../adapters/memory/memory-secret-source.js';
+import { MemoryStateStore } from '../adapters/memory/memory-state-store.js';
+import { RedisStateStore } from '../adapters/redis/redis-state-store.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { StateOptions } from './options.js';
+import { TOKENS as T } from './tokens.js';
+
+/** The fake cluster as ConfigSource, ClusterApi and SecretSource (dev mode and tests). */
+export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: string) =>
+  new ContainerModule(({ bind }) => {
+    bind(T.ConfigSource).toConstantValue(new MemoryConfigSource(cluster, brokerNamespace));
+    bind(T.ClusterApi).toConstantValue(new MemoryClusterApi(cluster));
+    bind(T.SecretSource).toConstantValue(new MemorySecretSource(cluster, brokerNamespace));
+  });
+
+export const stateModule = (state: StateOptions) =>
+  new ContainerModule(({ bind }) => {
+    if (state.kind === 'memory') {
+      bind(T.StateStore).toConstantValue(new MemoryStateStore());
+      return;
+    }
+    const { kind: _redis, ...settings } = state;
+    bind(T.StateStore)
+      .toResolvedValue((logger: Logger) => new RedisStateStore({ ...settings, logger }), [T.Logger])
+      .inSingletonScope();
+  });

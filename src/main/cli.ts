@@ -1,0 +1,58 @@
+/**
+ * The `mesitis` command: broker verbs (dev, serve, validate) here; each verb
+ * has --help. Exit codes: 0 ok, 1 problems found or failure, 2 usage error.
+ */
+import { runDev } from './dev-command.js';
+import { UsageError } from './options.js';
+import { runServe } from './serve-command.js';
+import { runValidate } from './validate-command.js';
+
+const USAGE = `mesitis: a configuration-driven Open Service Broker for Kubernetes
+
+Usage: mesitis <command> [flags]
+
+Broker:
+  dev        run the broker on an in-memory fake cluster loaded from manifests (default examples/)
+  serve      run the broker against a real cluster (in a pod, or with KUBECONFIG)
+  validate   check catalog and resource ConfigMaps offline (files or directories)
+
+Run "mesitis <command> --help" for the flags of a command.`;
+
+type Command = (args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  dev: runDev,
+  serve: runServe,
+  validate: runValidate,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...args] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    console.log(USAGE);
+    return verb === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[verb];
+  if (!command) {
+    console.error(`mesitis: unknown command "${verb}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(args, process.env);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`mesitis ${verb}: ${(error as Error).message}\nRun "mesitis ${verb} --help" for usage.`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+// Long-running verbs return only once they have stopped, so exiting here cuts nothing short.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('mesitis: unexpected failure:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,63 @@
+/**
+ * Binds the application: use cases and the services they share. Adapters
+ * come from the other modules; this one never names a technology.
+ */
+import { ContainerModule } from 'inversify';
+import { BindingCredentials } from '../application/binding-credentials.js';
+import type { Broker } from '../application/broker.js';
+import { CatalogService } from '../application/catalog-service.js';
+import { InstanceObjects } from '../application/instance-objects.js';
+import { InstanceReadiness } from '../application/instance-readiness.js';
+import { InstanceRecords } from '../application/instance-records.js';
+import { OperationJobs } from '../application/operation-jobs.js';
+import type { ClusterApi } from '../application/ports/cluster-api.js';
+import type { ConfigSource } from '../application/ports/config-source.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { SecretSource } from '../application/ports/secret-source.js';
+import type { StateStore } from '../application/ports/state-store.js';
+import type { BrokerSettings, Runtime } from '../application/settings.js';
+import { Bind } from '../application/use-cases/bind.js';
+import { Deprovision } from '../application/use-cases/deprovision.js';
+import { FetchBinding } from '../application/use-cases/fetch-binding.js';
+import { FetchInstance } from '../application/use-cases/fetch-instance.js';
+import { Inventory } from '../application/use-cases/inventory.js';
+import { LastOperation } from '../application/use-cases/last-operation.js';
+import { Provision } from '../application/use-cases/provision.js';
+import { Unbind } from '../application/use-cases/unbind.js';
+import { UpdateInstance } from '../application/use-cases/update-instance.js';
+import { TOKENS as T } from './tokens.js';
+
+export const coreModule = new ContainerModule(({ bind }) => {
+  bind<CatalogService>(T.CatalogService)
+    .toResolvedValue((source: ConfigSource, logger: Logger) => new CatalogService(source, logger), [T.ConfigSource, T.Logger])
+    .inSingletonScope();
+  bind<InstanceRecords>(T.InstanceRecords)
+    .toResolvedValue((store: StateStore, settings: BrokerSettings, runtime: Runtime) => new InstanceRecords(store, settings, runtime), [T.StateStore, T.Settings, T.Runtime])
+    .inSingletonScope();
+  bind<InstanceObjects>(T.InstanceObjects)
+    .toResolvedValue((cluster: ClusterApi, logger: Logger) => new InstanceObjects(cluster, logger), [T.ClusterApi, T.Logger])
+    .inSingletonScope();
+  bind<BindingCredentials>(T.BindingCredentials)
+    .toResolvedValue((secrets: SecretSource) => new BindingCredentials(secrets), [T.SecretSource])
+    .inSingletonScope();
+  bind<OperationJobs>(T.OperationJobs).toConstantValue(new OperationJobs());
+
+  bind<Broker>(T.Broker)
+    .toResolvedValue(
+      (catalog: CatalogService, store: StateStore, records: InstanceRecords, objects: InstanceObjects, cluster: ClusterApi,
+        jobs: OperationJobs, credentials: BindingCredentials, logger: Logger, settings: BrokerSettings, runtime: Runtime): Broker => ({
+        catalog,
+        provision: new Provision(catalog, store, records, objects, jobs, logger, settings, runtime),
+        deprovision: new Deprovision(store, records, objects, jobs, logger, settings, runtime),
+        updateInstance: new UpdateInstance(records),
+        fetchInstance: new FetchInstance(records),
+        lastOperation: new LastOperation(records, new InstanceReadiness(cluster, records, objects, logger, settings, runtime), settings, runtime),
+        bind: new Bind(catalog, store, records, credentials, runtime),
+        unbind: new Unbind(store),
+        fetchBinding: new FetchBinding(catalog, store, records, credentials),
+        inventory: new Inventory(store),
+      }),
+      [T.CatalogService, T.StateStore, T.InstanceRecords, T.InstanceObjects, T.ClusterApi, T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime],
+    )
+    .inSingletonScope();
+});

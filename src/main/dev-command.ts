@@ -1,0 +1,56 @@
+/**
+ * `mesitis dev`: the whole broker on the in-memory fake cluster, loaded from
+ * manifests the way `kubectl apply -n <namespace>` would load them.
+ */
+import { describeManifestProblem, loadManifests } from '../adapters/config/manifest-loader.js';
+import { PinoLogger } from '../adapters/logging/pino-logger.js';
+import { applyManifests } from '../adapters/memory/apply-manifests.js';
+import { MemoryCluster } from '../adapters/memory/memory-cluster.js';
+import type { Broker } from '../application/broker.js';
+import { memoryClusterModule, stateModule } from './adapter-modules.js';
+import { devBanner } from './banner.js';
+import { untilSignalled } from './lifecycle.js';
+import { brokerOptions } from './options.js';
+import { startBroker } from './run-broker.js';
+import { TOKENS } from './tokens.js';
+
+export const DEV_HELP = `Usage: mesitis dev [flags]
+
+Runs the broker on an in-memory fake cluster loaded from manifests, with state
+in memory (or Redis with --redis-url). No cluster needed. Open unless
+--username/--password or --bearer-token are given.
+
+Flags:
+  --manifests DIR|FILE   manifests to load (repeatable; default examples/)
+  -n, --namespace NS     broker namespace for objects without one (default provider-ns)
+  -p, --port N           port (default 8080, or PORT)
+  --host ADDR            address to listen on (default 127.0.0.1)
+  --username U --password P   require basic auth (or MESITIS_USERNAME / MESITIS_PASSWORD)
+  --bearer-token T       require a bearer token (or MESITIS_BEARER_TOKEN)
+  --redis-url URL        keep state in Redis (or MESITIS_REDIS_URL)
+  --log-level L          trace|debug|info|warn|error|fatal|silent (default info, or MESITIS_LOG_LEVEL)
+  -h, --help             this text`;
+
+export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const options = brokerOptions('dev', args, env);
+  if (options.help) {
+    console.log(DEV_HELP);
+    return 0;
+  }
+  const namespace = options.namespace ?? 'provider-ns';
+  const loaded = await loadManifests(options.manifests, namespace);
+  if (loaded.problems.length > 0) {
+    loaded.problems.forEach((problem) => console.error(`mesitis dev: ${describeManifestProblem(problem)}`));
+    return 1;
+  }
+  const cluster = new MemoryCluster({ simulateControllers: true });
+  cluster.ensureNamespace(namespace);
+  const applied = applyManifests(cluster, loaded.objects);
+  applied.refused.forEach(({ key, message }) => console.error(`mesitis dev: ${key.kind} ${key.namespace}/${key.name} refused: ${message}`));
+
+  const logger = PinoLogger.create(options.logLevel);
+  const broker = await startBroker(options, [memoryClusterModule(cluster, namespace), stateModule(options.state)], logger);
+  const entries = broker.container.get<Broker>(TOKENS.Broker).catalog.catalog().offerings.reduce((n, o) => n + o.plans.length, 0);
+  console.log(devBanner(broker.url, options.auth, namespace, options.manifests, entries));
+  return untilSignalled(broker, logger);
+}

@@ -1,0 +1,101 @@
+/**
+ * Flags and environment, read in one place. Flags win over environment,
+ * environment over defaults.
+ */
+import { parseArgs } from 'node:util';
+import type { AuthSettings } from '../adapters/http/auth.js';
+import { LOG_LEVELS, type LogLevel } from '../adapters/logging/pino-logger.js';
+import { DEFAULT_SETTINGS, type BrokerSettings } from '../application/settings.js';
+
+export type StateOptions =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'redis'; readonly url: string; readonly password?: string; readonly tls: boolean; readonly db?: number; readonly prefix: string };
+
+export interface BrokerOptions {
+  readonly mode: 'dev' | 'serve';
+  readonly host: string;
+  readonly port: number;
+  readonly namespace: string | undefined;
+  readonly manifests: readonly string[];
+  readonly kubeconfig: string | undefined;
+  readonly auth: AuthSettings;
+  readonly insecureNoAuth: boolean;
+  readonly state: StateOptions;
+  readonly logLevel: LogLevel;
+  readonly settings: BrokerSettings;
+  readonly bodyLimitBytes: number;
+  readonly shutdownGraceMs: number;
+}
+
+export class UsageError extends Error {}
+
+export const BROKER_FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string', short: 'p' },
+  namespace: { type: 'string', short: 'n' },
+  manifests: { type: 'string', multiple: true },
+  kubeconfig: { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'bearer-token': { type: 'string' },
+  'insecure-no-auth': { type: 'boolean' },
+  'redis-url': { type: 'string' },
+  'redis-password': { type: 'string' },
+  'redis-tls': { type: 'boolean' },
+  'redis-db': { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  'readiness-timeout': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function integer(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number, got "${text}"`);
+  return Number(text);
+}
+
+function logLevel(text: string | undefined): LogLevel {
+  const level = text ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  return level as LogLevel;
+}
+
+/** Drops unset fields, so optional settings are absent rather than undefined. */
+const defined = (value: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(value).filter((pair): pair is [string, string] => pair[1] !== undefined));
+
+export function brokerOptions(mode: 'dev' | 'serve', args: string[], env: NodeJS.ProcessEnv): BrokerOptions & { help: boolean } {
+  const { values, positionals } = parseArgs({ args, options: BROKER_FLAGS, allowPositionals: true, strict: true });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const redisUrl = values['redis-url'] ?? env['MESITIS_REDIS_URL'];
+  const namespace = values.namespace ?? env['POD_NAMESPACE'] ?? (mode === 'dev' ? 'provider-ns' : undefined);
+  const redisPassword = values['redis-password'] ?? env['MESITIS_REDIS_PASSWORD'];
+  return {
+    help: values.help ?? false,
+    mode,
+    host: values.host ?? env['HOST'] ?? (mode === 'dev' ? '127.0.0.1' : '0.0.0.0'),
+    port: integer('--port', values.port ?? env['PORT'], 8080),
+    namespace,
+    manifests: values.manifests ?? ['examples'],
+    kubeconfig: values.kubeconfig ?? env['KUBECONFIG'],
+    auth: defined({
+      username: values.username ?? env['MESITIS_USERNAME'],
+      password: values.password ?? env['MESITIS_PASSWORD'],
+      bearerToken: values['bearer-token'] ?? env['MESITIS_BEARER_TOKEN'],
+    }),
+    insecureNoAuth: values['insecure-no-auth'] ?? false,
+    state: redisUrl
+      ? {
+          kind: 'redis', url: redisUrl, tls: values['redis-tls'] ?? env['MESITIS_REDIS_TLS'] === 'true',
+          prefix: values['redis-prefix'] ?? env['MESITIS_REDIS_PREFIX'] ?? `mesitis:${namespace ?? 'default'}:`,
+          ...(redisPassword !== undefined ? { password: redisPassword } : {}),
+          ...(values['redis-db'] ?? env['MESITIS_REDIS_DB'] ? { db: integer('--redis-db', values['redis-db'] ?? env['MESITIS_REDIS_DB'], 0) } : {}),
+        }
+      : { kind: 'memory' },
+    logLevel: logLevel(values['log-level'] ?? env['MESITIS_LOG_LEVEL'] ?? env['LOG_LEVEL']),
+    settings: { ...DEFAULT_SETTINGS, readinessTimeoutMs: integer('--readiness-timeout', values['readiness-timeout'], DEFAULT_SETTINGS.readinessTimeoutMs / 1000) * 1000 },
+    bodyLimitBytes: 1024 * 1024,
+    shutdownGraceMs: integer('MESITIS_SHUTDOWN_GRACE_SECONDS', env['MESITIS_SHUTDOWN_GRACE_SECONDS'], 25) * 1000,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Starts the broker from a set of adapter modules: container, catalog watch,
+ * HTTP server; and stops it gracefully (in-flight requests and running
+ * operations finish, connections close).
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Container, type ContainerModule } from 'inversify';
+import { createApp, type Readiness } from '../adapters/http/app.js';
+import type { Broker } from '../application/broker.js';
+import type { OperationJobs } from '../application/operation-jobs.js';
+import type { ConfigSource } from '../application/ports/config-source.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { StateStore } from '../application/ports/state-store.js';
+import { SYSTEM_RUNTIME } from '../application/settings.js';
+import { coreModule } from './core-module.js';
+import type { BrokerOptions } from './options.js';
+import { TOKENS as T } from './tokens.js';
+
+export interface RunningBroker {
+  readonly url: string;
+  readonly container: Container;
+  /** Stops accepting requests, lets in-flight ones and running operations finish, closes adapters. */
+  stop(): Promise<void>;
+}
+
+type ListenOptions = Pick<BrokerOptions, 'host' | 'port' | 'auth' | 'bodyLimitBytes' | 'settings' | 'shutdownGraceMs'>;
+
+export async function startBroker(options: ListenOptions, adapters: readonly ContainerModule[], logger: Logger): Promise<RunningBroker> {
+  const container = new Container();
+  container.bind(T.Settings).toConstantValue(options.settings);
+  container.bind(T.Runtime).toConstantValue(SYSTEM_RUNTIME);
+  container.bind(T.Logger).toConstantValue(logger);
+  container.load(coreModule, ...adapters);
+
+  const config = container.get<ConfigSource>(T.ConfigSource);
+  const store = container.get<StateStore>(T.StateStore);
+  const broker = container.get<Broker>(T.Broker);
+  await config.start();
+  broker.catalog.catalog(); // assemble and report problems at start-up, not on the first request
+
+  const readiness = async (): Promise<Readiness> => {
+    const reachable = await store.ping();
+    const checks = { catalog: config.synced() ? 'synced' : 'not synced', stateStore: reachable.ok ? 'reachable' : reachable.error.message };
+    return { ready: config.synced() && reachable.ok, checks };
+  };
+  const app = createApp(broker, { auth: options.auth, bodyLimitBytes: options.bodyLimitBytes }, readiness, logger);
+  const server = await listen(app.callback(), options.host, options.port);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
+  logger.info('broker listening', { url });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= shutdown(server, container, options.shutdownGraceMs, logger));
+  return { url, container, stop };
+}
+
+function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const server = createServer(handler);
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+async function shutdown(server: Server, container: Container, graceMs: number, logger: Logger): Promise<void> {
+  logger.info('shutting down: finishing in-flight requests');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const grace = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(grace);
+  await container.get<OperationJobs>(T.OperationJobs).drain();
+  await container.get<ConfigSource>(T.ConfigSource).stop();
+  await container.get<StateStore>(T.StateStore).close();
+  logger.info('stopped');
+}

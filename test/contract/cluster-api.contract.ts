@@ -1,0 +1,234 @@
+/**
+ * What every ClusterApi must do, asserted through the port alone, so the
+ * same suite runs against the in-memory cluster and a real kube-apiserver.
+ * Call describeClusterApi once per adapter.
+ */
+import { expect } from 'chai';
+import type { ClusterApi } from '../../src/application/ports/cluster-api.js';
+import { refOf, type KubeObject, type ObjectRef, type SupportedKind } from '../../src/domain/kube-object.js';
+import { isReady } from '../../src/domain/readiness.js';
+import type { Result } from '../../src/domain/result.js';
+
+export interface ClusterApiFixture {
+  readonly api: ClusterApi;
+  /** A namespace that exists, is empty and is this test's alone. */
+  readonly namespace: string;
+  /** A second such namespace, to show that reads stay in the namespace asked for. */
+  readonly otherNamespace: string;
+  /** Writes an object's status as its controller would (the status subresource). */
+  setStatus(ref: ObjectRef, status: Record<string, unknown>): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+function valueOf<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.kind}: ${result.error.message}`);
+  return result.value;
+}
+
+function errorKindOf<T>(result: Result<T>): string {
+  if (result.ok) throw new Error(`expected an error, got ok ${JSON.stringify(result.value)}`);
+  return result.error.kind;
+}
+
+const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+const podSpec = (app: string) => ({ containers: [{ name: app, image: `registry.example.com/${app}:1.0.0` }] });
+
+/** One small, valid object of each kind Mesitis creates, and a field each must keep. */
+export function objectsOfEveryKind(namespace: string, labels: Record<string, string> = {}): { object: KubeObject; kept: (o: KubeObject) => unknown; expected: unknown }[] {
+  const meta = (name: string) => ({ name, namespace, labels: { ...labels } });
+  const workloadSpec = (app: string, replicas: number) => ({
+    replicas, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: podSpec(app) },
+  });
+  const spec = (o: KubeObject) => o['spec'] as Record<string, unknown>;
+  return [
+    { object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('web'), spec: workloadSpec('web', 2) }, kept: (o) => spec(o)['replicas'], expected: 2 },
+    { object: { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: meta('worker'), spec: workloadSpec('worker', 3) }, kept: (o) => spec(o)['replicas'], expected: 3 },
+    {
+      object: { apiVersion: 'v1', kind: 'Service', metadata: meta('web'), spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      kept: (o) => (spec(o)['ports'] as { port: number }[])[0]?.port, expected: 80,
+    },
+    { object: { apiVersion: 'v1', kind: 'Pod', metadata: meta('probe'), spec: podSpec('probe') }, kept: (o) => (spec(o)['containers'] as { image: string }[])[0]?.image, expected: 'registry.example.com/probe:1.0.0' },
+    { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('settings'), data: { greeting: 'hello' } }, kept: (o) => (o['data'] as Record<string, string>)['greeting'], expected: 'hello' },
+    { object: { apiVersion: 'v1', kind: 'Secret', metadata: meta('token'), type: 'Opaque', data: { token: base64('example-token-1') } }, kept: (o) => (o['data'] as Record<string, string>)['token'], expected: base64('example-token-1') },
+  ];
+}
+
+const configMap = (namespace: string, name: string, labels: Record<string, string> = {}, data: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data,
+});
+
+const namesOf = (objects: readonly KubeObject[]): string[] => objects.map((o) => o.metadata.name).sort();
+
+export function describeClusterApi(name: string, makeFixture: () => Promise<ClusterApiFixture>): void {
+  describe(`ClusterApi contract: ${name}`, function () {
+    let fixture: ClusterApiFixture;
+    let api: ClusterApi;
+    let ns: string;
+
+    beforeEach(async function () {
+      fixture = await makeFixture();
+      api = fixture.api;
+      ns = fixture.namespace;
+    });
+
+    afterEach(async function () {
+      await fixture.cleanup();
+    });
+
+    describe('create and get', function () {
+      it('returns the object as stored, with a resourceVersion', async function () {
+        const created = valueOf(await api.create(configMap(ns, 'settings', { team: 'a' }, { greeting: 'hello' })));
+        expect(created.metadata.name).to.equal('settings');
+        expect(created.metadata.namespace).to.equal(ns);
+        expect(created.metadata.labels).to.deep.equal({ team: 'a' });
+        expect(created.metadata.resourceVersion).to.be.a('string').and.not.equal('');
+      });
+
+      it('reads back what was created, kind and apiVersion included', async function () {
+        await api.create(configMap(ns, 'settings', { team: 'a' }, { greeting: 'hello' }));
+        const read = valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'settings' }));
+        expect(read?.kind).to.equal('ConfigMap');
+        expect(read?.apiVersion).to.equal('v1');
+        expect(read?.metadata.labels).to.deep.equal({ team: 'a' });
+        expect(read?.['data']).to.deep.equal({ greeting: 'hello' });
+      });
+
+      it('reads an absent object as undefined, not as an error', async function () {
+        expect(valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'nothing-here' }))).to.equal(undefined);
+      });
+
+      it('does not find an object under another namespace', async function () {
+        await api.create(configMap(ns, 'settings'));
+        expect(valueOf(await api.get({ kind: 'ConfigMap', namespace: fixture.otherNamespace, name: 'settings' }))).to.equal(undefined);
+      });
+
+      it('refuses a name that is taken with ObjectsExist and keeps the first object', async function () {
+        await api.create(configMap(ns, 'settings', {}, { version: 'first' }));
+        expect(errorKindOf(await api.create(configMap(ns, 'settings', {}, { version: 'second' })))).to.equal('ObjectsExist');
+        const read = valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'settings' }));
+        expect(read?.['data']).to.deep.equal({ version: 'first' });
+      });
+
+      it('allows the same name for different kinds', async function () {
+        valueOf(await api.create(configMap(ns, 'same-name')));
+        const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'same-name', namespace: ns }, data: {} };
+        expect(valueOf(await api.create(secret)).kind).to.equal('Secret');
+      });
+
+      it('refuses an object the server finds invalid with ConfigInvalid', async function () {
+        expect(errorKindOf(await api.create(configMap(ns, 'Not_A_Valid_Name')))).to.equal('ConfigInvalid');
+        expect(valueOf(await api.list('ConfigMap', ns, ''))).to.deep.equal([]);
+      });
+
+      it('stores a Secret\'s stringData as base64 data', async function () {
+        const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'login', namespace: ns }, stringData: { password: 'example-password-1' } };
+        await api.create(secret);
+        const read = valueOf(await api.get({ kind: 'Secret', namespace: ns, name: 'login' }));
+        expect(read?.['data']).to.deep.equal({ password: base64('example-password-1') });
+      });
+    });
+
+    describe('every kind Mesitis creates', function () {
+      it('round-trips Deployment, ReplicaSet, Service, Pod, ConfigMap and Secret', async function () {
+        const cases = objectsOfEveryKind(ns, { suite: 'kinds' });
+        for (const { object, kept, expected } of cases) {
+          valueOf(await api.create(object));
+          const read = valueOf(await api.get(refOf(object)));
+          expect(read, object.kind).to.not.equal(undefined);
+          expect([read!.kind, read!.apiVersion, read!.metadata.name, read!.metadata.namespace]).to.deep.equal([object.kind, object.apiVersion, object.metadata.name, ns]);
+          expect(read!.metadata.labels, object.kind).to.include({ suite: 'kinds' });
+          expect(kept(read!), object.kind).to.deep.equal(expected);
+        }
+        for (const { object } of cases) {
+          expect(namesOf(valueOf(await api.list(object.kind as SupportedKind, ns, 'suite=kinds'))), object.kind).to.deep.equal([object.metadata.name]);
+          expect(valueOf(await api.delete(refOf(object))), object.kind).to.equal('deleted');
+          expect(valueOf(await api.get(refOf(object))), object.kind).to.equal(undefined);
+        }
+      });
+    });
+
+    describe('delete', function () {
+      it("deletes once, then reports 'absent'", async function () {
+        await api.create(configMap(ns, 'settings'));
+        const ref = { kind: 'ConfigMap', namespace: ns, name: 'settings' } as const;
+        expect(valueOf(await api.delete(ref))).to.equal('deleted');
+        expect(valueOf(await api.delete(ref))).to.equal('absent');
+        expect(valueOf(await api.get(ref))).to.equal(undefined);
+      });
+
+      it("reports 'absent' for an object that never existed", async function () {
+        expect(valueOf(await api.delete({ kind: 'Service', namespace: ns, name: 'never-made' }))).to.equal('absent');
+      });
+
+      it('deletes only the object named, not its namesake in another namespace', async function () {
+        await api.create(configMap(ns, 'settings'));
+        await api.create(configMap(fixture.otherNamespace, 'settings'));
+        await api.delete({ kind: 'ConfigMap', namespace: fixture.otherNamespace, name: 'settings' });
+        expect(valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'settings' }))).to.not.equal(undefined);
+      });
+    });
+
+    describe('list', function () {
+      beforeEach(async function () {
+        await api.create(configMap(ns, 'a1', { team: 'a', tier: 'web' }));
+        await api.create(configMap(ns, 'a2', { team: 'a' }));
+        await api.create(configMap(ns, 'b1', { team: 'b', tier: 'web' }));
+        await api.create(configMap(fixture.otherNamespace, 'a-elsewhere', { team: 'a' }));
+        await api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a-secret', namespace: ns, labels: { team: 'a' } }, data: {} });
+      });
+
+      it('returns the objects of one kind in one namespace that match the selector', async function () {
+        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'team=a')))).to.deep.equal(['a1', 'a2']);
+      });
+
+      it('understands !=, existence, non-existence and several requirements', async function () {
+        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'team!=a')))).to.deep.equal(['b1']);
+        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'tier')))).to.deep.equal(['a1', 'b1']);
+        expect(namesOf(valueOf(await api.list('ConfigMap', ns, '!tier')))).to.deep.equal(['a2']);
+        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'team=a,tier=web')))).to.deep.equal(['a1']);
+      });
+
+      it('lists every object of the kind for an empty selector', async function () {
+        expect(namesOf(valueOf(await api.list('ConfigMap', ns, '')))).to.deep.equal(['a1', 'a2', 'b1']);
+      });
+
+      it('returns an empty list when nothing matches', async function () {
+        expect(valueOf(await api.list('ConfigMap', ns, 'team=nobody'))).to.deep.equal([]);
+        expect(valueOf(await api.list('Deployment', ns, 'team=a'))).to.deep.equal([]);
+      });
+
+      it('returns complete objects, kind and apiVersion included', async function () {
+        const [first] = valueOf(await api.list('Secret', ns, 'team=a'));
+        expect([first?.kind, first?.apiVersion, first?.metadata.name, first?.metadata.namespace]).to.deep.equal(['Secret', 'v1', 'a-secret', ns]);
+        expect(first?.metadata.resourceVersion).to.be.a('string').and.not.equal('');
+      });
+    });
+
+    describe('resourceVersion and status', function () {
+      const deployment = (namespace: string): KubeObject => objectsOfEveryKind(namespace)[0]!.object;
+
+      it('a Deployment is not ready until its status says so, and the status write is visible', async function () {
+        const created = valueOf(await api.create(deployment(ns)));
+        const ref = refOf(created);
+        expect(isReady(valueOf(await api.get(ref))!)).to.equal(false);
+        await fixture.setStatus(ref, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
+        const read = valueOf(await api.get(ref))!;
+        expect(isReady(read)).to.equal(true);
+        expect(read.metadata.resourceVersion).to.not.equal(created.metadata.resourceVersion);
+      });
+
+      it('a deleted and re-created object has a new resourceVersion', async function () {
+        const first = valueOf(await api.create(configMap(ns, 'settings')));
+        await api.delete(refOf(first));
+        const second = valueOf(await api.create(configMap(ns, 'settings')));
+        expect(second.metadata.resourceVersion).to.not.equal(first.metadata.resourceVersion);
+      });
+
+      it('different objects have different resourceVersions', async function () {
+        const a = valueOf(await api.create(configMap(ns, 'one')));
+        const b = valueOf(await api.create(configMap(ns, 'two')));
+        expect(a.metadata.resourceVersion).to.not.equal(b.metadata.resourceVersion);
+      });
+    });
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * A small provider setup built in code, so HTTP tests do not depend on the
+ * examples/ a person may edit. Ids are fixed for readable assertions.
+ */
+import type { KubeObject } from '../../src/domain/kube-object.js';
+
+export const NS = { provider: 'provider-ns', client: 'client-ns', other: 'other-ns', target: 'api-ns' } as const;
+export const KNOWN_PASSWORD = 'hunter2-known-password';
+export const SECRET_PASSWORD = 'from-secret-password-42';
+
+export const PLAN = { url: 'plan-url-1', shared: 'plan-shared-1', dedicated: 'plan-dedicated-1', fixed: 'plan-fixed-1' } as const;
+
+const namespace = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+
+function entry(name: string, resource: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name, namespace: NS.provider, labels: { 'mesitis/kind': 'catalog-entry', 'mesitis/enabled': 'true' } },
+    data: { 'wrapped-resource': JSON.stringify(resource) },
+  };
+}
+
+function template(name: string, offering: string, order: number, object: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name, namespace: NS.provider, labels: { 'mesitis/kind': 'wrapped-service', 'mesitis/enabled': 'true', 'mesitis/offering': offering, 'mesitis/order': String(order) } },
+    data: { 'wrapped-resource': JSON.stringify(object) },
+  };
+}
+
+const deployment = (name: string) => ({
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+  spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } } },
+});
+
+const service = (name: string) => ({
+  apiVersion: 'v1', kind: 'Service', metadata: { name },
+  spec: { selector: { app: name }, ports: [{ protocol: 'TCP', port: 80, targetPort: 9000 }] },
+});
+
+export function providerFixture(): KubeObject[] {
+  return [
+    namespace(NS.provider), namespace(NS.client), namespace(NS.other), namespace(NS.target),
+    entry('entry-url', {
+      team: 'web', offering: 'time-api', description: 'The time, over HTTPS', uuid: PLAN.url, version: '1', whitelist: [NS.client, NS.other],
+      provisionkind: 'ProvisionNonClusterURL', provisiondata: { url: 'https://time.example.com:8443/v1' },
+      credentialkind: 'CredentialFromCatalog', credentialdata: { username: 'time-user', password: KNOWN_PASSWORD },
+    }),
+    entry('entry-shared', {
+      team: 'data', offering: 'postgres', description: 'A shared Postgres', uuid: PLAN.shared, version: '14', whitelist: [NS.client],
+      provisionkind: 'ProvisionExistingClusterService', provisiondata: { namespace: 'data-ns', name: 'postgres', port: 5432 },
+      credentialkind: 'CredentialFromClusterSecret', credentialdata: { secretname: 'postgres-credentials' },
+    }),
+    entry('entry-dedicated', {
+      team: 'api', offering: 'api-service', description: 'A dedicated API per consumer', uuid: PLAN.dedicated, version: '1', whitelist: [NS.client, NS.other],
+      provisionkind: 'ProvisionNewClusterObjects',
+      provisiondata: { namespace: NS.target, name: 'api-{{ instance.shortId }}', labelSelector: 'mesitis/offering=api-service' },
+      credentialkind: 'CredentialNoCredential',
+    }),
+    template('api-service-deployment', 'api-service', 1, deployment('api-{{ instance.shortId }}')),
+    template('api-service-service', 'api-service', 2, service('api-{{ instance.shortId }}')),
+    entry('entry-fixed', {
+      team: 'api', offering: 'fixed-service', description: 'One fixed-name service', uuid: PLAN.fixed, version: '1', whitelist: [NS.client, NS.other],
+      provisionkind: 'ProvisionNewClusterObjects',
+      provisiondata: { namespace: NS.target, name: 'fixed', labelSelector: 'mesitis/offering=fixed-service' },
+      credentialkind: 'CredentialNoCredential',
+    }),
+    template('fixed-service-service', 'fixed-service', 1, service('fixed')),
+    {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'postgres-credentials', namespace: NS.provider },
+      data: { username: Buffer.from('pg-user').toString('base64'), password: Buffer.from(SECRET_PASSWORD).toString('base64') },
+    },
+  ];
+}
+
+/** The OSB context a Kubernetes platform sends for a consumer namespace. */
+export const kubernetesContext = (namespace: string, instanceName = 'my-instance') => ({
+  platform: 'kubernetes', namespace, clusterid: 'cluster-1', instance_name: instanceName,
+});

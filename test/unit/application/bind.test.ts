@@ -1,0 +1,203 @@
+import { expect } from 'chai';
+import { domainError } from '../../../src/domain/errors.js';
+import { shortId } from '../../../src/domain/template-variables.js';
+import { CLIENT_NS, OTHER_NS, PROVIDER_NS, dedicatedEntry, errorOf, urlEntry, valueOf } from '../builders.js';
+import { bindRequest, makeBroker, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
+
+const PASSWORD = 's3cr3t-pa55';
+const SECRET_PASSWORD = 'fr0m-the-s3cret';
+const secretEntry = () => urlEntry({ credentials: { kind: 'FromClusterSecret', secretName: 'db-credentials' } });
+const URL_CREDENTIALS = {
+  type: 'postgres', provider: 'data', host: 'db.example.com', port: 5432, uri: 'postgres://db.example.com:5432/app', username: 'app', password: PASSWORD,
+};
+
+describe('application/bind', () => {
+  let broker: Broker;
+
+  async function withInstance(setup: Parameters<typeof makeBroker>[0] = {}): Promise<void> {
+    broker = makeBroker(setup);
+    valueOf(await broker.provision.execute(urlProvisionRequest()));
+  }
+
+  it('derives credentials from the catalog and the coordinates', async () => {
+    await withInstance();
+    expect(valueOf(await broker.bind.execute(bindRequest()))).to.deep.equal({
+      outcome: 'created',
+      credentials: URL_CREDENTIALS,
+      endpoints: [{ host: 'db.example.com', ports: ['5432'], protocol: 'tcp' }],
+    });
+  });
+
+  it('derives credentials from the entry\'s Secret', async () => {
+    await withInstance({ entries: [secretEntry()], secrets: { 'db-credentials': { username: 'reader', password: SECRET_PASSWORD } } });
+    const answer = valueOf(await broker.bind.execute(bindRequest()));
+    expect(answer.credentials).to.deep.equal({ ...URL_CREDENTIALS, username: 'reader', password: SECRET_PASSWORD });
+  });
+
+  it('refuses when the entry\'s Secret is missing, recording nothing', async () => {
+    await withInstance({ entries: [secretEntry()] });
+    expect(errorOf(await broker.bind.execute(bindRequest()))).to.deep.equal(
+      domainError('ConfigInvalid', 'entry entry-db-v1: credential Secret "db-credentials" does not exist in the broker namespace'),
+    );
+    expect(broker.store.bindingCount).to.equal(0);
+  });
+
+  it('derives the in-cluster host and Service port of a dedicated instance', async () => {
+    broker = makeBroker();
+    valueOf(await broker.provision.execute(provisionRequest()));
+    const entry = dedicatedEntry();
+    const answer = valueOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId })));
+    const host = `api-${shortId('instance-1')}.${PROVIDER_NS}.svc.cluster.local`;
+    expect(answer.credentials).to.deep.equal({ type: 'api', provider: 'web', host, port: 8080, uri: `${host}:8080` });
+  });
+
+  it('records no credential value, in the store or in the log', async () => {
+    await withInstance({ entries: [secretEntry()], secrets: { 'db-credentials': { username: 'reader', password: SECRET_PASSWORD } } });
+    valueOf(await broker.bind.execute(bindRequest()));
+    valueOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} }));
+    const recorded = broker.store.dump();
+    expect(recorded).to.contain('binding-1');
+    expect(recorded).to.not.contain(SECRET_PASSWORD);
+    expect(JSON.stringify(broker.logger.lines)).to.not.contain(SECRET_PASSWORD);
+
+    const fromCatalog = makeBroker();
+    valueOf(await fromCatalog.provision.execute(urlProvisionRequest()));
+    valueOf(await fromCatalog.bind.execute(bindRequest()));
+    expect(fromCatalog.store.dump()).to.not.contain(PASSWORD);
+    expect(JSON.stringify(fromCatalog.logger.lines)).to.not.contain(PASSWORD);
+  });
+
+  it('answers an identical bind with exists and the same credentials', async () => {
+    await withInstance();
+    valueOf(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
+    const again = valueOf(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
+    expect(again.outcome).to.equal('exists');
+    expect(again.credentials).to.deep.equal(URL_CREDENTIALS);
+    expect(broker.store.bindingCount).to.equal(1);
+  });
+
+  it('answers the same binding id with different parameters with Conflict', async () => {
+    await withInstance();
+    valueOf(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
+    expect(errorOf(await broker.bind.execute(bindRequest({ parameters: { role: 'rw' } })))).to.deep.equal(
+      domainError('Conflict', 'binding binding-1 already exists with different attributes'),
+    );
+  });
+
+  it('refuses to bind while the instance is still being provisioned', async () => {
+    broker = makeBroker();
+    const gate = broker.cluster.hold('create', `api-${shortId('instance-1')}`);
+    valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
+    await gate.reached;
+    const entry = dedicatedEntry();
+    const error = errorOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId })));
+    expect(error).to.deep.equal(domainError('ConcurrencyError', 'instance instance-1 is still being provisioned'));
+    expect(broker.store.bindingCount).to.equal(0);
+    gate.release();
+    await broker.jobs.drain();
+  });
+
+  it('refuses to bind an instance that failed to provision', async () => {
+    broker = makeBroker();
+    broker.cluster.workloadsBecomeReady = false;
+    valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
+    await broker.jobs.drain();
+    const entry = dedicatedEntry();
+    expect(errorOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId }))).kind).to.equal('Unsupported');
+  });
+
+  it('answers NotFound for an unknown instance and InvalidRequest for the wrong plan', async () => {
+    broker = makeBroker();
+    expect(errorOf(await broker.bind.execute(bindRequest()))).to.deep.equal(domainError('NotFound', 'instance instance-1 does not exist'));
+    valueOf(await broker.provision.execute(urlProvisionRequest()));
+    const entry = dedicatedEntry();
+    expect(errorOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId }))).kind).to.equal('InvalidRequest');
+    expect(broker.store.bindingCount).to.equal(0);
+  });
+
+  it('refuses a namespace that is not whitelisted', async () => {
+    await withInstance();
+    expect(errorOf(await broker.bind.execute(bindRequest({ context: { namespace: OTHER_NS } }))).kind).to.equal('NotWhitelisted');
+    expect(broker.store.bindingCount).to.equal(0);
+  });
+
+  it('takes the instance\'s namespace when the bind has no context', async () => {
+    await withInstance();
+    valueOf(await broker.bind.execute(bindRequest({ context: undefined })));
+    const record = valueOf(await broker.store.getBinding('instance-1', 'binding-1'));
+    expect(record?.consumerNamespace).to.equal(CLIENT_NS);
+  });
+
+  it('does not let another namespace\'s view bind to an instance it does not own', async () => {
+    await withInstance({ entries: [urlEntry({ whitelist: [CLIENT_NS, OTHER_NS] })] });
+    const result = await broker.bind.execute(bindRequest({ context: { namespace: OTHER_NS }, caller: { viewNamespace: OTHER_NS } }));
+    expect(result.ok, 'a bind through other-ns\'s view must not hand out client-ns\'s credentials').to.equal(false);
+    expect(broker.store.bindingCount).to.equal(0);
+  });
+
+  it('records who asked and the app guid', async () => {
+    await withInstance();
+    const originatingIdentity = { platform: 'kubernetes', value: { username: 'alice' } };
+    valueOf(await broker.bind.execute(bindRequest({ appGuid: 'app-1', caller: { originatingIdentity } })));
+    const record = valueOf(await broker.store.getBinding('instance-1', 'binding-1'));
+    expect(record).to.include({ appGuid: 'app-1', instanceId: 'instance-1', createdAt: '2024-05-01T12:00:00.000Z' });
+    expect(record?.originatingIdentity).to.deep.equal(originatingIdentity);
+  });
+});
+
+describe('application/unbind', () => {
+  it('answers Gone for an unknown binding', async () => {
+    const broker = makeBroker();
+    expect(errorOf(await broker.unbind.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} }))).to.deep.equal(
+      domainError('Gone', 'binding binding-1 does not exist'),
+    );
+  });
+
+  it('forgets the binding, then answers Gone', async () => {
+    const broker = makeBroker();
+    valueOf(await broker.provision.execute(urlProvisionRequest()));
+    valueOf(await broker.bind.execute(bindRequest()));
+    const request = { instanceId: 'instance-1', bindingId: 'binding-1', caller: {} };
+    expect(valueOf(await broker.unbind.execute(request))).to.deep.equal({ outcome: 'deleted' });
+    expect(broker.store.bindingCount).to.equal(0);
+    expect(errorOf(await broker.unbind.execute(request)).kind).to.equal('Gone');
+  });
+
+  it('answers Gone through another namespace\'s view and keeps the binding', async () => {
+    const broker = makeBroker();
+    valueOf(await broker.provision.execute(urlProvisionRequest()));
+    valueOf(await broker.bind.execute(bindRequest()));
+    expect(errorOf(await broker.unbind.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: { viewNamespace: OTHER_NS } })).kind).to.equal('Gone');
+    expect(broker.store.bindingCount).to.equal(1);
+  });
+});
+
+describe('application/fetch-binding', () => {
+  it('derives the credentials again, as the configuration says now', async () => {
+    const broker = makeBroker({ entries: [secretEntry()], secrets: { 'db-credentials': { username: 'reader', password: 'old-password' } } });
+    valueOf(await broker.provision.execute(urlProvisionRequest()));
+    valueOf(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
+    broker.secrets.secrets.set('db-credentials', { username: 'reader', password: 'rotated-password' });
+
+    const fetched = valueOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} }));
+    expect(fetched.credentials).to.include({ username: 'reader', password: 'rotated-password', host: 'db.example.com' });
+    expect(fetched.parameters).to.deep.equal({ role: 'ro' });
+    expect(fetched.endpoints).to.deep.equal([{ host: 'db.example.com', ports: ['5432'], protocol: 'tcp' }]);
+  });
+
+  it('answers NotFound for an unknown binding or through another namespace\'s view', async () => {
+    const broker = makeBroker();
+    expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} })).kind).to.equal('NotFound');
+    valueOf(await broker.provision.execute(urlProvisionRequest()));
+    valueOf(await broker.bind.execute(bindRequest()));
+    expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: { viewNamespace: OTHER_NS } })).kind).to.equal('NotFound');
+  });
+
+  it('reports a plan that left the catalog as a configuration error', async () => {
+    const broker = makeBroker();
+    valueOf(await broker.provision.execute(urlProvisionRequest()));
+    valueOf(await broker.bind.execute(bindRequest()));
+    broker.config.set({ entries: [dedicatedEntry()], templates: [], problems: [] });
+    expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} })).kind).to.equal('ConfigInvalid');
+  });
+});

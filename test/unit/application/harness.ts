@@ -1,0 +1,106 @@
+/** Wires the use cases to the fakes the way src/main wires them to real adapters. */
+import type { CatalogEntry } from '../../../src/domain/catalog-entry.js';
+import type { ResourceTemplate } from '../../../src/domain/resource-template.js';
+import { BindingCredentials } from '../../../src/application/binding-credentials.js';
+import { CatalogService } from '../../../src/application/catalog-service.js';
+import { InstanceObjects } from '../../../src/application/instance-objects.js';
+import { InstanceRecords } from '../../../src/application/instance-records.js';
+import { OperationJobs } from '../../../src/application/operation-jobs.js';
+import type { BindRequest, Caller, ProvisionRequest } from '../../../src/application/requests.js';
+import type { BrokerSettings } from '../../../src/application/settings.js';
+import { Bind } from '../../../src/application/use-cases/bind.js';
+import { Deprovision } from '../../../src/application/use-cases/deprovision.js';
+import { FetchBinding } from '../../../src/application/use-cases/fetch-binding.js';
+import { FetchInstance } from '../../../src/application/use-cases/fetch-instance.js';
+import { Inventory } from '../../../src/application/use-cases/inventory.js';
+import { LastOperation } from '../../../src/application/use-cases/last-operation.js';
+import { Provision } from '../../../src/application/use-cases/provision.js';
+import { Unbind } from '../../../src/application/use-cases/unbind.js';
+import { UpdateInstance } from '../../../src/application/use-cases/update-instance.js';
+import { CLIENT_NS, DEDICATED_PLAN_ID, apiTemplates, dedicatedEntry, urlEntry } from '../builders.js';
+import { FakeCluster, FakeConfig, FakeRuntime, FakeSecrets, FakeStore, RecordingLogger } from './fakes.js';
+
+export const SETTINGS: BrokerSettings = {
+  readinessTimeoutMs: 5_000,
+  readinessPollMs: 1_000,
+  lockWaitMs: 1_000,
+  lockTtlMs: 60_000,
+  tombstoneMs: 60 * 60_000,
+};
+
+export interface Setup {
+  readonly entries?: CatalogEntry[];
+  readonly templates?: ResourceTemplate[];
+  readonly secrets?: Record<string, Record<string, string>>;
+}
+
+export function makeBroker(setup: Setup = {}) {
+  const config = new FakeConfig({ entries: setup.entries ?? [urlEntry(), dedicatedEntry()], templates: setup.templates ?? apiTemplates(), problems: [] });
+  const cluster = new FakeCluster();
+  const store = new FakeStore();
+  const secrets = new FakeSecrets(new Map(Object.entries(setup.secrets ?? {})));
+  const logger = new RecordingLogger();
+  const runtime = new FakeRuntime();
+  const catalog = new CatalogService(config, logger);
+  const records = new InstanceRecords(store, SETTINGS, runtime);
+  const objects = new InstanceObjects(cluster, logger);
+  const jobs = new OperationJobs();
+  const credentials = new BindingCredentials(secrets);
+  return {
+    config, cluster, store, secrets, logger, runtime, catalog, records, jobs,
+    provision: new Provision(catalog, store, records, objects, cluster, jobs, logger, SETTINGS, runtime),
+    deprovision: new Deprovision(store, records, objects, jobs, logger, SETTINGS, runtime),
+    updateInstance: new UpdateInstance(records),
+    fetchInstance: new FetchInstance(records),
+    lastOperation: new LastOperation(records, SETTINGS, runtime),
+    bind: new Bind(catalog, store, records, credentials, runtime),
+    unbind: new Unbind(store),
+    fetchBinding: new FetchBinding(catalog, store, records, credentials),
+    inventory: new Inventory(store),
+  };
+}
+
+export type Broker = ReturnType<typeof makeBroker>;
+
+const platform: Caller = {};
+
+/** A provision of the dedicated plan for client-ns; override what the test is about. */
+export function provisionRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
+  const entry = dedicatedEntry();
+  return {
+    instanceId: 'instance-1',
+    serviceId: entry.serviceId,
+    planId: DEDICATED_PLAN_ID,
+    context: { platform: 'kubernetes', namespace: CLIENT_NS, instance_name: 'my-api' },
+    parameters: {},
+    acceptsIncomplete: false,
+    caller: platform,
+    ...overrides,
+  };
+}
+
+/** A provision of the shared URL plan, which creates no objects. */
+export function urlProvisionRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
+  const entry = urlEntry();
+  return provisionRequest({ serviceId: entry.serviceId, planId: entry.planId, ...overrides });
+}
+
+export function bindRequest(overrides: Partial<BindRequest> = {}): BindRequest {
+  const entry = urlEntry();
+  return {
+    instanceId: 'instance-1',
+    bindingId: 'binding-1',
+    serviceId: entry.serviceId,
+    planId: entry.planId,
+    context: { platform: 'kubernetes', namespace: CLIENT_NS },
+    parameters: {},
+    appGuid: undefined,
+    caller: platform,
+    ...overrides,
+  };
+}
+
+/** Lets queued jobs and timers run a few turns. */
+export async function settle(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+}

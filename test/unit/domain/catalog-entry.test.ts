@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { checkEntry, deriveServiceId, describeProblem, mayUse, planName, serviceName } from '../../../src/domain/catalog-entry.js';
+import { CLIENT_NS, OTHER_NS, dedicatedEntry, urlEntry } from '../builders.js';
+
+describe('domain/catalog-entry', () => {
+  describe('checkEntry', () => {
+    it('finds nothing wrong with a valid entry', () => {
+      expect(checkEntry(urlEntry())).to.deep.equal([]);
+      expect(checkEntry(dedicatedEntry())).to.deep.equal([]);
+    });
+
+    it('reports names that are not CLI-friendly, naming the ConfigMap and field', () => {
+      expect(checkEntry(urlEntry({ team: 'data team', version: 'v_1' }))).to.deep.equal([
+        { source: 'entry-db-v1', field: 'team', message: '"data team" must be letters, digits, "." and "-"' },
+        { source: 'entry-db-v1', field: 'version', message: '"v_1" must be letters, digits, "." and "-"' },
+      ]);
+    });
+
+    it('reports empty ids', () => {
+      const fields = checkEntry(urlEntry({ planId: ' ', serviceId: '' })).map((p) => p.field);
+      expect(fields).to.deep.equal(['uuid', 'serviceuuid']);
+    });
+
+    it('reports whitelist entries that are not namespace names, by index', () => {
+      const problems = checkEntry(urlEntry({ whitelist: [CLIENT_NS, 'Bad_NS'] }));
+      expect(problems).to.deep.equal([{ source: 'entry-db-v1', field: 'whitelist[1]', message: '"Bad_NS" is not a namespace name' }]);
+    });
+
+    it('reports a URL that is not absolute', () => {
+      const problems = checkEntry(urlEntry({ provisioner: { kind: 'NonClusterURL', url: 'db.example.com:5432' } }));
+      expect(problems.map((p) => p.field)).to.deep.equal(['provisiondata.url']);
+    });
+
+    it('reports a provisioner namespace that is not a namespace name', () => {
+      const problems = checkEntry(urlEntry({ provisioner: { kind: 'ExistingClusterService', namespace: 'Provider', name: 'db' } }));
+      expect(problems.map((p) => p.field)).to.deep.equal(['provisiondata.namespace']);
+    });
+  });
+
+  describe('describeProblem', () => {
+    it('names the ConfigMap, the field when there is one, and the message', () => {
+      expect(describeProblem({ source: 'cm', field: 'uuid', message: 'bad' })).to.equal('cm (uuid): bad');
+      expect(describeProblem({ source: 'cm', field: '', message: 'bad' })).to.equal('cm: bad');
+    });
+  });
+
+  describe('mayUse', () => {
+    it('allows exactly the whitelisted namespaces', () => {
+      const entry = urlEntry({ whitelist: [CLIENT_NS] });
+      expect(mayUse(entry, CLIENT_NS)).to.equal(true);
+      expect(mayUse(entry, OTHER_NS)).to.equal(false);
+      expect(mayUse(urlEntry({ whitelist: [] }), CLIENT_NS)).to.equal(false);
+    });
+  });
+
+  describe('names', () => {
+    it('names the service <team>-<offering> and the plan <team>-<offering>-<version>', () => {
+      expect(serviceName(urlEntry())).to.equal('data-postgres');
+      expect(planName(urlEntry())).to.equal('data-postgres-v1');
+    });
+  });
+
+  describe('deriveServiceId', () => {
+    it('is a stable UUIDv5 of team/offering', () => {
+      const id = deriveServiceId('data', 'postgres');
+      expect(id).to.equal(deriveServiceId('data', 'postgres'));
+      expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    });
+
+    it('differs per team and per offering', () => {
+      const id = deriveServiceId('data', 'postgres');
+      expect(deriveServiceId('data', 'redis')).to.not.equal(id);
+      expect(deriveServiceId('web', 'postgres')).to.not.equal(id);
+    });
+  });
+});

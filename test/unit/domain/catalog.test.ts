@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import type { CatalogEntry } from '../../../src/domain/catalog-entry.js';
+import { assembleCatalog, findPlan, visibleTo, type ProviderConfig } from '../../../src/domain/catalog.js';
+import type { ResourceTemplate } from '../../../src/domain/resource-template.js';
+import { CLIENT_NS, OTHER_NS, SERVICE_ID, apiTemplates, dedicatedEntry, template, urlEntry } from '../builders.js';
+
+const config = (entries: CatalogEntry[], templates: ResourceTemplate[] = []): ProviderConfig => ({ entries, templates, problems: [] });
+const v2 = (overrides: Partial<CatalogEntry> = {}) =>
+  urlEntry({ source: 'entry-db-v2', version: 'v2', planId: '55555555-5555-4555-8555-555555555555', ...overrides });
+
+describe('domain/catalog', () => {
+  describe('assembleCatalog', () => {
+    // Offerings and plans come in ConfigMap-name order: entry-api-v1 < entry-db-v1 < entry-db-v2.
+    it('groups entries into one offering per team and offering, one plan per entry', () => {
+      const catalog = assembleCatalog(config([v2(), urlEntry(), dedicatedEntry()], apiTemplates()));
+      expect(catalog.problems).to.deep.equal([]);
+      expect(catalog.offerings.map((o) => [o.name, o.serviceId, o.plans.map((p) => p.version)])).to.deep.equal([
+        ['web-api', '44444444-4444-4444-8444-444444444444', ['v1']],
+        ['data-postgres', SERVICE_ID, ['v1', 'v2']],
+      ]);
+      expect(catalog.offerings[1]).to.include({ team: 'data', offering: 'postgres', description: 'A shared PostgreSQL' });
+    });
+
+    it('keeps the decoding problems it was given', () => {
+      const decoding = { source: 'cm-broken', field: '', message: 'not JSON' };
+      const catalog = assembleCatalog({ entries: [urlEntry()], templates: [], problems: [decoding] });
+      expect(catalog.problems).to.deep.equal([decoding]);
+      expect(catalog.offerings).to.have.length(1);
+    });
+
+    it('refuses a duplicate plan id for the later entry by ConfigMap name, whatever the input order', () => {
+      const first = urlEntry({ source: 'a-entry' });
+      const later = v2({ source: 'b-entry', planId: first.planId });
+      for (const entries of [[first, later], [later, first]]) {
+        const catalog = assembleCatalog(config(entries));
+        expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['a-entry']);
+        expect(catalog.problems).to.deep.equal([
+          { source: 'b-entry', field: 'uuid', message: `plan id "${first.planId}" is already used by a-entry` },
+        ]);
+      }
+    });
+
+    it('refuses a duplicate version of the same offering', () => {
+      const catalog = assembleCatalog(config([v2({ version: 'v1' }), urlEntry()]));
+      expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['entry-db-v1']);
+      expect(catalog.problems).to.have.length(1);
+      expect(catalog.problems[0]).to.include({ source: 'entry-db-v2', field: 'version' });
+      expect(catalog.problems[0]!.message).to.contain('data-postgres version "v1" is already offered by entry-db-v1');
+    });
+
+    it('refuses an entry whose serviceuuid differs from the one its offering already has', () => {
+      const catalog = assembleCatalog(config([urlEntry(), v2({ serviceId: '66666666-6666-4666-8666-666666666666' })]));
+      expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['entry-db-v1']);
+      expect(catalog.problems.map((p) => [p.source, p.field])).to.deep.equal([['entry-db-v2', 'serviceuuid']]);
+    });
+
+    it('refuses a service id already used by another offering', () => {
+      // entry-api-v1 sorts first, so the later entry-db-v1 is the one refused.
+      const catalog = assembleCatalog(config([urlEntry(), dedicatedEntry({ serviceId: SERVICE_ID })], apiTemplates()));
+      expect(catalog.offerings.map((o) => o.name)).to.deep.equal(['web-api']);
+      expect(catalog.problems).to.deep.equal([
+        { source: 'entry-db-v1', field: 'serviceuuid', message: `service id "${SERVICE_ID}" is already used by entry-api-v1` },
+      ]);
+    });
+
+    it('refuses an entry failing its own checks and keeps the others', () => {
+      const catalog = assembleCatalog(config([urlEntry(), v2({ whitelist: ['NOT OK'] })]));
+      expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['entry-db-v1']);
+      expect(catalog.problems.map((p) => [p.source, p.field])).to.deep.equal([['entry-db-v2', 'whitelist[0]']]);
+    });
+
+    it('refuses a dedicated entry whose templates are broken and keeps the others', () => {
+      const broken = [template('tpl-job', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'job' } })];
+      const catalog = assembleCatalog(config([urlEntry(), dedicatedEntry()], broken));
+      expect(catalog.offerings.map((o) => o.name)).to.deep.equal(['data-postgres']);
+      expect(catalog.problems).to.have.length(1);
+      expect(catalog.problems[0]).to.include({ source: 'entry-api-v1', field: 'provisiondata' });
+      expect(catalog.problems[0]!.message).to.contain('tpl-job').and.contain('kind "Job" is not supported');
+    });
+
+    it('refuses a dedicated entry whose selector finds no template', () => {
+      const catalog = assembleCatalog(config([dedicatedEntry()], []));
+      expect(catalog.offerings).to.deep.equal([]);
+      expect(catalog.problems[0]!.message).to.equal('labelSelector "mesitis/offering=api" selects no enabled resource ConfigMap');
+    });
+
+    it('accepts a dedicated entry whose templates need parameters (checked with placeholders)', () => {
+      const needsParameter = [template('tpl-config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c-{{ parameters.size }}' } })];
+      const catalog = assembleCatalog(config([dedicatedEntry()], needsParameter));
+      expect(catalog.problems).to.deep.equal([]);
+      expect(catalog.offerings.map((o) => o.name)).to.deep.equal(['web-api']);
+    });
+
+    it('passes the templates through', () => {
+      const templates = apiTemplates();
+      expect(assembleCatalog(config([dedicatedEntry()], templates)).templates).to.equal(templates);
+    });
+  });
+
+  describe('visibleTo', () => {
+    const catalog = assembleCatalog(config([urlEntry({ whitelist: [CLIENT_NS, OTHER_NS] }), v2({ whitelist: [CLIENT_NS] }), dedicatedEntry({ whitelist: [CLIENT_NS] })], apiTemplates()));
+
+    it('keeps only the plans whitelisted for the namespace', () => {
+      const visible = visibleTo(catalog, OTHER_NS);
+      expect(visible.map((o) => [o.name, o.plans.map((p) => p.version)])).to.deep.equal([['data-postgres', ['v1']]]);
+    });
+
+    it('shows everything whitelisted to a namespace listed everywhere', () => {
+      expect(visibleTo(catalog, CLIENT_NS).map((o) => o.plans.length)).to.deep.equal([1, 2]);
+    });
+
+    it('shows nothing to a namespace listed nowhere', () => {
+      expect(visibleTo(catalog, 'stranger')).to.deep.equal([]);
+    });
+  });
+
+  describe('findPlan', () => {
+    const catalog = assembleCatalog(config([urlEntry(), v2(), dedicatedEntry()], apiTemplates()));
+
+    it('finds a plan by service id and plan id', () => {
+      expect(findPlan(catalog, SERVICE_ID, '55555555-5555-4555-8555-555555555555')?.source).to.equal('entry-db-v2');
+    });
+
+    it('finds nothing for a plan of another service, or unknown ids', () => {
+      expect(findPlan(catalog, SERVICE_ID, dedicatedEntry().planId)).to.equal(undefined);
+      expect(findPlan(catalog, 'nope', urlEntry().planId)).to.equal(undefined);
+      expect(findPlan(catalog, SERVICE_ID, 'nope')).to.equal(undefined);
+    });
+  });
+});

@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import type { KubeObject } from '../../../src/domain/kube-object.js';
+import { INSTANCE_LABEL, instanceLabelValue, instanceSelector, ownedBy, planResources } from '../../../src/domain/resource-plan.js';
+import { isLabelValue } from '../../../src/domain/label-selector.js';
+import { sha1Hex } from '../../../src/domain/hash.js';
+import {
+  CLIENT_NS, PROVIDER_NS, apiTemplates, configMap, dedicatedEntry, errorOf, facts, ordered, service, template, urlEntry, valueOf,
+} from '../builders.js';
+
+const SHORT = sha1Hex('instance-1').slice(0, 8);
+const plan = (templates = apiTemplates(), instance = facts()) => valueOf(planResources(dedicatedEntry(), templates, instance));
+const one = (object: KubeObject, instance = facts()) => plan([template('tpl', object)], instance)[0]!;
+
+describe('domain/resource-plan', () => {
+  it('renders the selected templates in order, each into the provisioner namespace', () => {
+    const objects = plan();
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).to.deep.equal([
+      `ConfigMap/${PROVIDER_NS}/api-config-${SHORT}`,
+      `Deployment/${PROVIDER_NS}/api-${SHORT}`,
+      `Service/${PROVIDER_NS}/api-${SHORT}`,
+    ]);
+    expect(objects[0]!['data']).to.deep.equal({ owner: CLIENT_NS });
+  });
+
+  it('plans nothing for an entry that creates no objects', () => {
+    expect(valueOf(planResources(urlEntry(), apiTemplates(), facts()))).to.deep.equal([]);
+  });
+
+  it('substitutes variables in values, never in keys', () => {
+    const object = one(configMap('c', { '{{ instance.id }}': '{{ instance.id }}', name: '{{ instance.name }}/{{ team }}/{{ offering }}/{{ version }}' }));
+    expect(object['data']).to.deep.equal({ '{{ instance.id }}': 'instance-1', name: 'my-api/web/api/v1' });
+  });
+
+  it('substitutes inside arrays and nested objects, leaving numbers and booleans alone', () => {
+    const object = one({ ...service('s'), spec: { ports: [{ port: 80, name: 'p-{{ instance.shortId }}' }], publishNotReadyAddresses: true } });
+    expect(object['spec']).to.deep.equal({ ports: [{ port: 80, name: `p-${SHORT}` }], publishNotReadyAddresses: true });
+  });
+
+  it('gives {{ instance.shortId }} as 8 stable DNS-safe characters derived from the id', () => {
+    const first = one(configMap('c-{{ instance.shortId }}')).metadata.name;
+    const again = one(configMap('c-{{ instance.shortId }}')).metadata.name;
+    const other = one(configMap('c-{{ instance.shortId }}'), facts({ instanceId: 'instance-2' })).metadata.name;
+    expect(first).to.equal(`c-${SHORT}`).and.equal(again);
+    expect(first.slice(2)).to.match(/^[0-9a-f]{8}$/);
+    expect(other).to.not.equal(first);
+  });
+
+  it('adds the Mesitis labels and keeps the template\'s own', () => {
+    const object = one({ ...configMap('c'), metadata: { name: 'c', labels: { app: 'api', [INSTANCE_LABEL]: 'forged' } } });
+    expect(object.metadata.labels).to.deep.equal({
+      app: 'api',
+      'app.kubernetes.io/managed-by': 'mesitis',
+      'mesitis/instance': 'instance-1',
+      'mesitis/offering': 'api',
+      'mesitis/consumer-namespace': CLIENT_NS,
+    });
+  });
+
+  it('forces the provisioner namespace onto objects that name none', () => {
+    expect(one(configMap('c')).metadata.namespace).to.equal(PROVIDER_NS);
+  });
+
+  it('accepts an object that names the provisioner namespace itself', () => {
+    expect(one({ ...configMap('c'), metadata: { name: 'c', namespace: PROVIDER_NS } }).metadata.namespace).to.equal(PROVIDER_NS);
+  });
+
+  it('refuses an object naming another namespace, also through a variable', () => {
+    for (const namespace of ['kube-system', '{{ consumer.namespace }}']) {
+      const error = errorOf(planResources(dedicatedEntry(), [template('tpl-x', { ...configMap('c'), metadata: { name: 'c', namespace } })], facts()));
+      expect(error.kind).to.equal('ConfigInvalid');
+      expect(error.message).to.match(/^resource ConfigMap tpl-x: namespace "(kube-system|client-ns)" is not the provisioner's namespace "provider-ns"$/);
+    }
+  });
+
+  it('hashes the instance id into the label when the id is not a valid label value', () => {
+    const id = 'Instance/With Spaces';
+    const label = one(configMap('c'), facts({ instanceId: id })).metadata.labels?.[INSTANCE_LABEL];
+    expect(label).to.equal(`h-${sha1Hex(id)}`);
+    expect(isLabelValue(label!)).to.equal(true);
+    expect(instanceLabelValue('x'.repeat(64))).to.equal(`h-${sha1Hex('x'.repeat(64))}`);
+  });
+
+  it('cannot have structure injected through a parameter value', () => {
+    const hostile = '"}, "kind": "Secret", "x": {"y": "{{ instance.id }}';
+    const object = one(configMap('c', { size: '{{ parameters.size }}' }), facts({ parameters: { size: hostile } }));
+    expect(object.kind).to.equal('ConfigMap');
+    expect(object['data']).to.deep.equal({ size: hostile });
+    expect(Object.keys(object)).to.have.members(['apiVersion', 'kind', 'metadata', 'data']);
+  });
+
+  it('refuses an unknown variable as a configuration error', () => {
+    const error = errorOf(planResources(dedicatedEntry(), [template('tpl', configMap('c-{{ instance.uid }}'))], facts()));
+    expect(error).to.deep.equal({ kind: 'ConfigInvalid', message: 'unknown template variable {{ instance.uid }}' });
+  });
+
+  it('refuses a missing parameter as the caller\'s mistake', () => {
+    const error = errorOf(planResources(dedicatedEntry(), [template('tpl', configMap('c-{{ parameters.size }}'))], facts()));
+    expect(error.kind).to.equal('InvalidRequest');
+    expect(error.message).to.equal('parameter "size" is required and must be a string, number or boolean');
+  });
+
+  it('uses a placeholder for a missing parameter in placeholder mode', () => {
+    const objects = valueOf(planResources(dedicatedEntry(), [template('tpl', configMap('c-{{ parameters.size }}'))], facts(), 'placeholder'));
+    expect(objects[0]!.metadata.name).to.equal('c-x');
+  });
+
+  it('refuses two templates planning the same kind and name', () => {
+    const templates = [template('tpl-a', configMap('same'), ordered('1')), template('tpl-b', configMap('same'), ordered('2'))];
+    const error = errorOf(planResources(dedicatedEntry(), templates, facts()));
+    expect(error).to.deep.equal({ kind: 'ConfigInvalid', message: 'resource ConfigMap tpl-b: ConfigMap "same" is planned twice' });
+  });
+
+  it('refuses a selector that selects nothing or cannot be read', () => {
+    expect(errorOf(planResources(dedicatedEntry(), [], facts())).message).to.equal('labelSelector "mesitis/offering=api" selects no enabled resource ConfigMap');
+    const unreadable = dedicatedEntry({ provisioner: { kind: 'NewClusterObjects', namespace: PROVIDER_NS, name: 'n', labelSelector: '' } });
+    expect(errorOf(planResources(unreadable, apiTemplates(), facts()))).to.deep.equal({ kind: 'ConfigInvalid', message: 'labelSelector: the selector is empty' });
+  });
+
+  describe('ownership', () => {
+    it('selects managed objects of the instance by label', () => {
+      expect(instanceSelector('instance-1')).to.equal('app.kubernetes.io/managed-by=mesitis,mesitis/instance=instance-1');
+    });
+
+    it('owns an object carrying both labels for the instance, and nothing else', () => {
+      const mine = one(configMap('c'));
+      expect(ownedBy(mine, 'instance-1')).to.equal(true);
+      expect(ownedBy(mine, 'instance-2')).to.equal(false);
+      expect(ownedBy(configMap('c'), 'instance-1')).to.equal(false);
+      expect(ownedBy({ ...mine, metadata: { name: 'c', labels: { [INSTANCE_LABEL]: 'instance-1' } } }, 'instance-1')).to.equal(false);
+    });
+  });
+});

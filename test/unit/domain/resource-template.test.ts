@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import type { KubeObject } from '../../../src/domain/kube-object.js';
+import { parseLabelSelector } from '../../../src/domain/label-selector.js';
+import { ENABLED_LABEL, isProblem, normaliseTemplate, selectTemplates, type ResourceTemplate } from '../../../src/domain/resource-template.js';
+import { configMap, deployment, errorOf, ordered, service, template, valueOf } from '../builders.js';
+
+const api = valueOf(parseLabelSelector('mesitis/offering=api'));
+const sources = (templates: ResourceTemplate[]) => templates.map((t) => t.source);
+
+function legacyDeployment(spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: 'extensions/v1beta1', kind: 'Deployment', metadata: { name: 'old' }, spec };
+}
+
+describe('domain/resource-template', () => {
+  describe('selectTemplates', () => {
+    it('keeps only enabled templates matching the selector', () => {
+      const templates = [
+        template('enabled', configMap('a')),
+        template('disabled', configMap('b'), { [ENABLED_LABEL]: 'false' }),
+        { source: 'unlabelled', labels: { 'mesitis/offering': 'api' }, object: configMap('c') },
+        template('other-offering', configMap('d'), { 'mesitis/offering': 'web' }),
+      ];
+      expect(sources(selectTemplates(templates, api))).to.deep.equal(['enabled']);
+    });
+
+    it('orders numerically, so "10" comes after "2"', () => {
+      const templates = [template('a', configMap('a'), ordered('10')), template('b', configMap('b'), ordered('2')), template('c', configMap('c'), ordered('-1'))];
+      expect(sources(selectTemplates(templates, api))).to.deep.equal(['c', 'b', 'a']);
+    });
+
+    it('puts templates without an order (or with a non-numeric one) last', () => {
+      const templates = [template('a-none', configMap('a')), template('b-text', configMap('b'), ordered('first')), template('z-ordered', configMap('z'), ordered('100'))];
+      expect(sources(selectTemplates(templates, api))).to.deep.equal(['z-ordered', 'a-none', 'b-text']);
+    });
+
+    it('breaks ties by ConfigMap name', () => {
+      const templates = [template('beta', configMap('b'), ordered('5')), template('alpha', configMap('a'), ordered('5')), template('zeta', configMap('z')), template('eta', configMap('e'))];
+      expect(sources(selectTemplates(templates, api))).to.deep.equal(['alpha', 'beta', 'eta', 'zeta']);
+    });
+  });
+
+  describe('normaliseTemplate', () => {
+    it('keeps a supported apps/v1 or v1 object as it is', () => {
+      for (const object of [deployment('web'), service('web'), configMap('web')]) {
+        expect(valueOf(normaliseTemplate(template('tpl', object)))).to.deep.equal(object);
+      }
+    });
+
+    it('upgrades a legacy extensions/v1beta1 Deployment, deriving the selector from the pod template labels', () => {
+      const legacy = legacyDeployment({ replicas: 2, template: { metadata: { labels: { app: 'old', tier: 'web' } }, spec: {} } });
+      const upgraded = valueOf(normaliseTemplate(template('tpl', legacy)));
+      expect(upgraded.apiVersion).to.equal('apps/v1');
+      expect(upgraded['spec']).to.deep.equal({
+        replicas: 2,
+        selector: { matchLabels: { app: 'old', tier: 'web' } },
+        template: { metadata: { labels: { app: 'old', tier: 'web' } }, spec: {} },
+      });
+    });
+
+    it('keeps the selector a legacy object already has', () => {
+      const legacy = legacyDeployment({ selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x', v: '1' } } } });
+      const upgraded = valueOf(normaliseTemplate(template('tpl', legacy)));
+      expect(upgraded.apiVersion).to.equal('apps/v1');
+      expect((upgraded['spec'] as { selector: unknown }).selector).to.deep.equal({ matchLabels: { app: 'x' } });
+    });
+
+    it('refuses a legacy object with no selector and no pod labels to derive one from', () => {
+      const error = errorOf(normaliseTemplate(template('tpl-old', legacyDeployment({ template: { spec: {} } }))));
+      expect(error.kind).to.equal('ConfigInvalid');
+      expect(error.message).to.equal('resource ConfigMap tpl-old: extensions/v1beta1 Deployment has no spec.selector and no pod template labels to derive one from');
+    });
+
+    it('refuses an unsupported kind, naming the ConfigMap', () => {
+      const error = errorOf(normaliseTemplate(template('tpl-job', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' } })));
+      expect(error).to.deep.equal({
+        kind: 'ConfigInvalid',
+        message: 'resource ConfigMap tpl-job: kind "Job" is not supported (supported: Deployment, ReplicaSet, Service, Pod, ConfigMap, Secret)',
+      });
+    });
+
+    it('refuses a wrong apiVersion for a supported kind', () => {
+      const error = errorOf(normaliseTemplate(template('tpl', { ...service('s'), apiVersion: 'apps/v1' })));
+      expect(error.message).to.equal('resource ConfigMap tpl: apiVersion "apps/v1" is not supported for Service (use v1)');
+      const deploymentError = errorOf(normaliseTemplate(template('tpl', { ...deployment('d'), apiVersion: 'v1' })));
+      expect(deploymentError.message).to.contain('apiVersion "v1" is not supported for Deployment (use apps/v1)');
+    });
+
+    it('refuses an object without a name', () => {
+      const error = errorOf(normaliseTemplate(template('tpl', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '' } })));
+      expect(error.message).to.equal('resource ConfigMap tpl: metadata.name is required');
+    });
+
+    it('reports a template that could not be read, with its field', () => {
+      const problem = { source: 'tpl-bad', field: 'wrapped-resource', message: 'not JSON' };
+      const error = errorOf(normaliseTemplate({ source: 'tpl-bad', labels: {}, object: problem }));
+      expect(error).to.deep.equal({ kind: 'ConfigInvalid', message: 'resource ConfigMap tpl-bad: wrapped-resource: not JSON' });
+    });
+  });
+
+  describe('isProblem', () => {
+    it('tells a read problem from an object', () => {
+      expect(isProblem({ source: 's', field: '', message: 'm' })).to.equal(true);
+      expect(isProblem(configMap('c'))).to.equal(false);
+    });
+  });
+});
