@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadManifests } from '../../../../src/adapters/config/manifest-loader.js';
+import { validateConfig } from '../../../../src/adapters/config/validate-config.js';
+import type { KubeObject } from '../../../../src/domain/kube-object.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+
+async function load(dir: string): Promise<readonly KubeObject[]> {
+  const loaded = await loadManifests([dir], 'provider-ns');
+  expect(loaded.problems).to.deep.equal([]);
+  return loaded.objects;
+}
+
+/** The names of the enabled catalog-entry ConfigMaps among the manifests: what must all be accepted. */
+const enabledEntries = (objects: readonly KubeObject[]): string[] =>
+  objects
+    .filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.['mesitis/kind'] === 'catalog-entry' && o.metadata.labels['mesitis/enabled'] === 'true')
+    .map((o) => o.metadata.name)
+    .sort();
+
+describe('adapters/config/validate-config', () => {
+  describe('on examples/', () => {
+    it('finds no problem and accepts every entry', async () => {
+      const objects = await load(EXAMPLES);
+      const report = validateConfig(objects, 'provider-ns');
+      expect(report.problems).to.deep.equal([]);
+      expect(enabledEntries(objects)).to.have.length.greaterThanOrEqual(4);
+      expect(report.accepted.map((a) => a.source).sort()).to.deep.equal(enabledEntries(objects));
+      expect(report.templates).to.equal(3);
+    });
+
+    it('covers every provisioner and credential kind the product supports', async () => {
+      const objects = await load(EXAMPLES);
+      const text = objects.map((o) => JSON.stringify(o['data'] ?? {})).join('\n');
+      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionConfigMapObjects', 'CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'embedded-resource']) {
+        expect(text, kind).to.include(kind);
+      }
+    });
+  });
+
+  describe('on a broken copy of examples/', () => {
+    let dir: string;
+
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'mesitis-examples-'));
+      await cp(EXAMPLES, dir, { recursive: true });
+    });
+
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    const edit = async (path: string, from: string, to: string): Promise<void> => {
+      const file = join(dir, path);
+      const text = await readFile(file, 'utf8');
+      expect(text, `${path} holds ${from}`).to.include(from);
+      await writeFile(file, text.replace(from, to));
+    };
+
+    it('reports the broken entry by name, with its field, and accepts all the others', async () => {
+      await edit('catalog/weather-forecast-v1.yaml', '"url": "https://forecast.weather.example.com/v1"', '"uri": "https://forecast.weather.example.com/v1"');
+      const objects = await load(dir);
+      const report = validateConfig(objects, 'provider-ns');
+      expect(report.problems).to.deep.equal([{ source: 'wrapped-entry-weather-forecast-v1', field: 'provisiondata.url', message: 'is required' }]);
+      const others = enabledEntries(objects).filter((name) => name !== 'wrapped-entry-weather-forecast-v1');
+      expect(report.accepted.map((a) => a.source).sort()).to.deep.equal(others);
+    });
+
+    it('refuses the entry whose resource template has an unsupported kind, naming the template', async () => {
+      await edit('resources/api-service-deployment.yaml', '    kind: Deployment\n', '    kind: Deploymnet\n');
+      const report = validateConfig(await load(dir), 'provider-ns');
+      expect(report.problems.map((p) => p.source)).to.deep.equal(['wrapped-entry-api-api-service']);
+      expect(report.problems[0]!.message).to.include('wrapped-api-service-deployment').and.include('Deploymnet');
+      expect(report.accepted.map((a) => a.source)).to.not.include('wrapped-entry-api-api-service');
+      expect(report.accepted).to.have.length(3);
+    });
+
+    it('reports a template it cannot read under its own name as well as the entry that selects it', async () => {
+      await edit('resources/api-service-service.yaml', '"kind": "Service",', '"kind": "Service"');
+      const report = validateConfig(await load(dir), 'provider-ns');
+      expect(report.problems.map((p) => p.source)).to.deep.equal(['wrapped-api-service-service', 'wrapped-entry-api-api-service']);
+      expect(report.accepted).to.have.length(3);
+    });
+
+    it('reports a second entry with a plan id already taken, and keeps the first', async () => {
+      await edit('catalog/weather-forecast-v2.yaml', 'uuid: 6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e02', 'uuid: 6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e01');
+      const report = validateConfig(await load(dir), 'provider-ns');
+      expect(report.problems.map((p) => [p.source, p.field])).to.deep.equal([['wrapped-entry-weather-forecast-v2', 'uuid']]);
+      expect(report.accepted.map((a) => a.source)).to.include('wrapped-entry-weather-forecast-v1');
+    });
+  });
+
+  it('reports Mesitis ConfigMaps outside the broker namespace, which the broker would never see', () => {
+    const misplaced: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'entry', namespace: 'elsewhere', labels: { 'mesitis/kind': 'catalog-entry', 'mesitis/enabled': 'true' } }, data: {} };
+    const report = validateConfig([misplaced], 'provider-ns');
+    expect(report.problems).to.deep.equal([{ source: 'entry', field: 'metadata.namespace', message: 'is "elsewhere"; the broker reads only "provider-ns"' }]);
+  });
+
+  it('reports a payload written as a mapping instead of a string', () => {
+    const mapping: KubeObject = {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'entry', labels: { 'mesitis/kind': 'catalog-entry', 'mesitis/enabled': 'true' } },
+      data: { 'wrapped-resource': { team: 'a' } },
+    };
+    const report = validateConfig([mapping]);
+    expect(report.problems.map((p) => [p.source, p.field])).to.deep.equal([['entry', 'data.wrapped-resource'], ['entry', '']]);
+  });
+});
