@@ -7,6 +7,7 @@ import type { CatalogEntry } from '../domain/catalog-entry.js';
 import { describeProblem } from '../domain/catalog-entry.js';
 import type { ConfigSource } from './ports/config-source.js';
 import type { Logger } from './ports/logger.js';
+import type { ProblemReporter } from './ports/problem-reporter.js';
 
 export class CatalogService {
   private cached: { revision: number; catalog: Catalog } | undefined;
@@ -14,6 +15,7 @@ export class CatalogService {
   constructor(
     private readonly source: ConfigSource,
     private readonly logger: Logger,
+    private readonly reporter: ProblemReporter,
   ) {}
 
   /** The configuration revision the current catalog was built from. */
@@ -41,5 +43,9 @@ export class CatalogService {
     for (const problem of catalog.problems) {
       this.logger.warn('catalog entry refused', { configMap: problem.source, field: problem.field, reason: describeProblem(problem) });
     }
+    // Reporting is best effort and must never slow down or fail a catalog request.
+    this.reporter.report(catalog.problems).catch((error: unknown) =>
+      this.logger.warn('could not report catalog problems', { error: String(error) }),
+    );
   }
 }

@@ -19,6 +19,8 @@ export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: str
     bind(T.ConfigSource).toConstantValue(new MemoryConfigSource(cluster, brokerNamespace));
     bind(T.ClusterApi).toConstantValue(new MemoryClusterApi(cluster));
     bind(T.SecretSource).toConstantValue(new MemorySecretSource(cluster, brokerNamespace));
+    // The fake cluster has no Events; the catalog service's log lines are the report.
+    bind(T.ProblemReporter).toConstantValue({ report: async () => {} });
   });
 
 export const stateModule = (state: StateOptions) =>

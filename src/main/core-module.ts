@@ -13,6 +13,7 @@ import { OperationJobs } from '../application/operation-jobs.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
 import type { Logger } from '../application/ports/logger.js';
+import type { ProblemReporter } from '../application/ports/problem-reporter.js';
 import type { SecretSource } from '../application/ports/secret-source.js';
 import type { StateStore } from '../application/ports/state-store.js';
 import type { BrokerSettings, Runtime } from '../application/settings.js';
@@ -29,7 +30,10 @@ import { TOKENS as T } from './tokens.js';
 
 export const coreModule = new ContainerModule(({ bind }) => {
   bind<CatalogService>(T.CatalogService)
-    .toResolvedValue((source: ConfigSource, logger: Logger) => new CatalogService(source, logger), [T.ConfigSource, T.Logger])
+    .toResolvedValue(
+      (source: ConfigSource, logger: Logger, reporter: ProblemReporter) => new CatalogService(source, logger, reporter),
+      [T.ConfigSource, T.Logger, T.ProblemReporter],
+    )
     .inSingletonScope();
   bind<InstanceRecords>(T.InstanceRecords)
     .toResolvedValue((store: StateStore, settings: BrokerSettings, runtime: Runtime) => new InstanceRecords(store, settings, runtime), [T.StateStore, T.Settings, T.Runtime])

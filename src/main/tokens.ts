@@ -7,6 +7,7 @@ export const TOKENS = {
   ClusterApi: Symbol.for('mesitis/ClusterApi'),
   SecretSource: Symbol.for('mesitis/SecretSource'),
   StateStore: Symbol.for('mesitis/StateStore'),
+  ProblemReporter: Symbol.for('mesitis/ProblemReporter'),
   CatalogService: Symbol.for('mesitis/CatalogService'),
   InstanceRecords: Symbol.for('mesitis/InstanceRecords'),
   InstanceObjects: Symbol.for('mesitis/InstanceObjects'),

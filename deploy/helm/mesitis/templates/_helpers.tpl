@@ -1,0 +1,64 @@
+{{/* Chart name, for labels. */}}
+{{- define "mesitis.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Prefix of every object name: the release name, unless it lacks the chart name. */}}
+{{- define "mesitis.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "mesitis.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "mesitis.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "mesitis.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "mesitis.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "mesitis.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "mesitis.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret holding the OSB credentials: an existing one, or the chart's. */}}
+{{- define "mesitis.credentialsSecretName" -}}
+{{- default (printf "%s-credentials" (include "mesitis.fullname" .)) .Values.credentials.existingSecret }}
+{{- end }}
+
+{{/* The Secret holding the Redis password, if any. */}}
+{{- define "mesitis.redisSecretName" -}}
+{{- default (printf "%s-redis" (include "mesitis.fullname" .)) .Values.redis.existingSecret }}
+{{- end }}
+
+{{/* Target namespaces, deduplicated; refuses the release namespace and memory state with several replicas. */}}
+{{- define "mesitis.targetNamespaces" -}}
+{{- range $ns := .Values.targetNamespaces }}
+{{- if eq $ns $.Release.Namespace }}
+{{- fail (printf "targetNamespaces must not contain the release namespace %q: the broker's Secrets there are read-only to it" $ns) }}
+{{- end }}
+{{- end }}
+{{- .Values.targetNamespaces | uniq | toJson }}
+{{- end }}
+
+{{- define "mesitis.validate" -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.redis.url) }}
+{{- fail "replicaCount > 1 needs redis.url: with state in memory each replica would keep its own instances" }}
+{{- end }}
+{{- end }}

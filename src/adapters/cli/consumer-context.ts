@@ -1,0 +1,87 @@
+/**
+ * Who the consumer is and which broker they talk to: the consumer namespace
+ * (-n, else the current kube context's), the broker URL, and the broker
+ * credentials. Flags win over the environment. Problems here are usage
+ * errors: the command line (or its environment) is incomplete.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { err, ok, type Result } from '../../domain/result.js';
+import { currentNamespace, currentUser, loadKubeConfig } from './kubeconfig.js';
+import type { FlagValues } from './verb-arguments.js';
+
+export type BrokerAuth =
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  | { readonly kind: 'bearer'; readonly token: string };
+
+export interface ConsumerContext {
+  readonly namespace: string;
+  /** Without a trailing slash. */
+  readonly brokerUrl: string;
+  readonly auth?: BrokerAuth;
+  /** The kube context's user, sent to the broker as the originating identity. */
+  readonly kubeUser?: string;
+  readonly kubeConfig?: KubeConfig;
+  /** Why there is no usable kubeconfig, for the verbs that need one (bind/unbind --secret). */
+  readonly kubeConfigProblem?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_BROKER_URL = 'http://127.0.0.1:8080';
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function brokerUrl(values: FlagValues, env: Env): Result<string, string> {
+  const text = values['broker-url'] ?? env['MESITIS_URL'] ?? DEFAULT_BROKER_URL;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return err(`the broker URL "${text}" is not a URL (--broker-url or MESITIS_URL)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return err(`the broker URL "${text}" must be http or https`);
+  return ok(url.href.replace(/\/+$/, ''));
+}
+
+/**
+ * Basic or bearer, never both. A half given by flag may take the other half
+ * from the environment, so the password can stay out of the process list.
+ */
+function brokerAuth(values: FlagValues, env: Env): Result<BrokerAuth | undefined, string> {
+  const basicFlag = values.username !== undefined || values.password !== undefined;
+  if (values.token !== undefined && basicFlag) return err('give either --token or --username/--password, not both');
+  const token = values.token ?? (basicFlag ? undefined : env['MESITIS_BEARER_TOKEN']);
+  const username = values.username ?? env['MESITIS_USERNAME'];
+  const password = values.password ?? env['MESITIS_PASSWORD'];
+  const basicWanted = basicFlag || (values.token === undefined && (username !== undefined || password !== undefined));
+  if (token !== undefined && basicWanted) {
+    return err('both MESITIS_BEARER_TOKEN and MESITIS_USERNAME/MESITIS_PASSWORD are set: choose with --token or --username');
+  }
+  if (token !== undefined) return ok({ kind: 'bearer', token });
+  if (!basicWanted) return ok(undefined);
+  if (username === undefined) return err('a password needs a username (--username or MESITIS_USERNAME)');
+  if (password === undefined) return err('a username needs a password (--password or MESITIS_PASSWORD)');
+  return ok({ kind: 'basic', username, password });
+}
+
+export function consumerContext(values: FlagValues, env: Env): Result<ConsumerContext, string> {
+  const kube = loadKubeConfig(values.kubeconfig, env);
+  const namespace = values.namespace ?? currentNamespace(kube.config);
+  if (namespace === undefined) {
+    const why = kube.problem ?? (kube.config ? 'the current kube context names no namespace' : 'no kubeconfig found');
+    return err(`no consumer namespace: pass -n NAMESPACE or set one in the current kube context (${why})`);
+  }
+  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) return err(`"${namespace}" is not a namespace name`);
+  const url = brokerUrl(values, env);
+  if (!url.ok) return url;
+  const auth = brokerAuth(values, env);
+  if (!auth.ok) return auth;
+  const kubeUser = currentUser(kube.config);
+  return ok({
+    namespace,
+    brokerUrl: url.value,
+    ...(auth.value ? { auth: auth.value } : {}),
+    ...(kubeUser !== undefined ? { kubeUser } : {}),
+    ...(kube.config ? { kubeConfig: kube.config } : {}),
+    ...(kube.problem !== undefined ? { kubeConfigProblem: kube.problem } : {}),
+  });
+}
