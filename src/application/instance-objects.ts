@@ -1,8 +1,14 @@
 /**
  * Creating and removing a dedicated instance's objects so that nothing is
  * ever left half-made: creation rolls back in reverse order on any failure;
- * removal deletes in reverse order, treats NotFound as done, then sweeps
- * anything still carrying the instance's label.
+ * removal deletes in reverse order, treats NotFound as done, and also takes
+ * anything else still carrying the instance's label.
+ *
+ * Removal only ever deletes objects that carry this instance's labels: a
+ * planned name may belong to someone else (that is why a provision failed),
+ * and a record's refs say what was planned, not what is ours. One labelled
+ * list per kind finds what is ours, so removal costs N deletes plus one list
+ * per kind, and no GET per object.
  *
  * Creation does not GET each object first: the apiserver's AlreadyExists on
  * create is the atomic form of that check (a pre-check would race and double
@@ -38,13 +44,16 @@ export class InstanceObjects {
     return ok(plan.map(refOf));
   }
 
-  /** Deletes the refs in reverse order, then sweeps leftovers by label in the refs' namespaces and kinds. */
+  /** Deletes this instance's objects: the planned ones in reverse order, then any other labelled leftover. */
   async remove(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<void>> {
-    for (const ref of [...refs].reverse()) {
+    const owned = await this.listOwned(instanceId, refs);
+    if (!owned.ok) return owned;
+    const planned = [...refs].reverse().filter((ref) => owned.value.delete(keyOf(ref)));
+    for (const ref of [...planned, ...owned.value.values()]) {
       const deleted = await this.cluster.delete(ref);
       if (!deleted.ok) return deleted;
     }
-    return this.sweep(instanceId, refs);
+    return ok(undefined);
   }
 
   private async createOne(instanceId: string, object: KubeObject): Promise<Result<'created' | 'adopted'>> {
@@ -62,17 +71,18 @@ export class InstanceObjects {
     if (!removed.ok) this.logger.error('rollback incomplete', { instanceId, reason: removed.error.message });
   }
 
-  private async sweep(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<void>> {
+  /** Everything labelled as this instance's, in the namespaces and kinds the refs name. */
+  private async listOwned(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<Map<string, ObjectRef>>> {
     const places = new Map<string, { kind: SupportedKind; namespace: string }>();
     for (const ref of refs) places.set(`${ref.kind}/${ref.namespace}`, { kind: ref.kind, namespace: ref.namespace });
+    const owned = new Map<string, ObjectRef>();
     for (const { kind, namespace } of places.values()) {
-      const leftovers = await this.cluster.list(kind, namespace, instanceSelector(instanceId));
-      if (!leftovers.ok) return leftovers;
-      for (const object of leftovers.value) {
-        const deleted = await this.cluster.delete(refOf(object));
-        if (!deleted.ok) return deleted;
-      }
+      const listed = await this.cluster.list(kind, namespace, instanceSelector(instanceId));
+      if (!listed.ok) return listed;
+      for (const object of listed.value) owned.set(keyOf(refOf(object)), refOf(object));
     }
-    return ok(undefined);
+    return ok(owned);
   }
 }
+
+const keyOf = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;

@@ -12,12 +12,14 @@ import type { InstanceObjects } from './instance-objects.js';
 import type { InstanceRecords } from './instance-records.js';
 import type { ClusterApi } from './ports/cluster-api.js';
 import type { Logger } from './ports/logger.js';
+import type { StateStore } from './ports/state-store.js';
 import type { BrokerSettings, Runtime } from './settings.js';
 
 const hasRollout = (ref: ObjectRef): boolean => ref.kind === 'Deployment' || ref.kind === 'ReplicaSet' || ref.kind === 'Pod';
 
 export class InstanceReadiness {
   constructor(
+    private readonly store: StateStore,
     private readonly cluster: ClusterApi,
     private readonly records: InstanceRecords,
     private readonly objects: InstanceObjects,
@@ -26,9 +28,25 @@ export class InstanceReadiness {
     private readonly runtime: Runtime,
   ) {}
 
-  /** For a `starting` instance: records success once every object is ready, failure (and removal) past the timeout. */
+  /**
+   * For a `starting` instance: records success once every object is ready,
+   * failure (and removal) past the timeout. Under the instance lock, tried
+   * once: when another operation holds it, this poll simply changes nothing.
+   */
   async settle(record: InstanceRecord): Promise<Result<void>> {
-    if (record.status !== 'starting') return ok(undefined);
+    const lock = await this.store.acquireLock(record.id, this.settings.lockTtlMs);
+    if (!lock.ok || !lock.value) return lock.ok ? ok(undefined) : lock;
+    try {
+      const current = await this.records.get(record.id);
+      if (!current.ok) return current;
+      const now = current.value?.record;
+      return now?.status === 'starting' && now.operation.id === record.operation.id ? await this.settleLocked(now) : ok(undefined);
+    } finally {
+      await this.store.releaseLock(lock.value);
+    }
+  }
+
+  private async settleLocked(record: InstanceRecord): Promise<Result<void>> {
     const pending = await this.notReady(record.objects.filter(hasRollout));
     if (!pending.ok) return pending;
     const { id, operation } = record;

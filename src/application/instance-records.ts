@@ -8,6 +8,9 @@ import { ok, type Result } from '../domain/result.js';
 import type { StateStore, Stored } from './ports/state-store.js';
 import type { BrokerSettings, Runtime } from './settings.js';
 
+/** Grace on top of the readiness timeout before an unfinished operation counts as abandoned. */
+const ABANDON_GRACE_MS = 2 * 60_000;
+
 export class InstanceRecords {
   constructor(
     private readonly store: StateStore,
@@ -27,6 +30,12 @@ export class InstanceRecords {
   /** Writes a new record, replacing an expired tombstone or a failed attempt when there is one. */
   async put(record: InstanceRecord, previous: Stored<InstanceRecord> | undefined): Promise<Result<string>> {
     return previous ? this.store.updateInstance(record, previous.revision) : this.store.createInstance(record);
+  }
+
+  /** True for an operation still "in progress" long after any broker could be working on it: its process died. */
+  isAbandoned(operation: Operation): boolean {
+    const age = this.runtime.now().getTime() - Date.parse(operation.startedAt);
+    return operation.state === 'in progress' && age > this.settings.readinessTimeoutMs + ABANDON_GRACE_MS;
   }
 
   newOperation(type: Operation['type']): Operation {

@@ -2,6 +2,7 @@
  * The `mesitis` command: broker verbs (dev, serve, validate) here; each verb
  * has --help. Exit codes: 0 ok, 1 problems found or failure, 2 usage error.
  */
+import { CONSUMER_COMMANDS } from '../adapters/cli/consumer-commands.js';
 import { runDev } from './dev-command.js';
 import { UsageError } from './options.js';
 import { runServe } from './serve-command.js';
@@ -16,6 +17,14 @@ Broker:
   serve      run the broker against a real cluster (in a pod, or with KUBECONFIG)
   validate   check catalog and resource ConfigMaps offline (files or directories)
 
+Consumer (speak OSB to a broker for one consumer namespace; -n or the current kube context):
+  catalog      list the services and plans the namespace may use
+  provision    provision an instance of a plan and wait until it is ready
+  status       show an instance's last operation, service, plan and parameters
+  bind         bind to an instance; --secret NAME writes the credentials to a Secret
+  unbind       remove a binding (and with --secret, its Secret)
+  deprovision  deprovision an instance and wait until it is gone
+
 Run "mesitis <command> --help" for the flags of a command.`;
 
 type Command = (args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
@@ -24,6 +33,8 @@ const COMMANDS: Record<string, Command> = {
   dev: runDev,
   serve: runServe,
   validate: runValidate,
+  // Consumer verbs parse their own flags in src/adapters/cli: a client-side tool with nothing to wire.
+  ...CONSUMER_COMMANDS,
 };
 
 async function main(argv: string[]): Promise<number> {

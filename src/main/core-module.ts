@@ -55,7 +55,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
         deprovision: new Deprovision(store, records, objects, jobs, logger, settings, runtime),
         updateInstance: new UpdateInstance(records),
         fetchInstance: new FetchInstance(records),
-        lastOperation: new LastOperation(records, new InstanceReadiness(cluster, records, objects, logger, settings, runtime), settings, runtime),
+        lastOperation: new LastOperation(records, new InstanceReadiness(store, cluster, records, objects, logger, settings, runtime)),
         bind: new Bind(catalog, store, records, credentials, runtime),
         unbind: new Unbind(store),
         fetchBinding: new FetchBinding(catalog, store, records, credentials),

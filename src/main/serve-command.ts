@@ -1,6 +1,71 @@
-/** `mesitis serve`: the broker against a real cluster. */
-import { UsageError } from './options.js';
+/**
+ * `mesitis serve`: the broker against a real cluster, in a pod (in-cluster
+ * service account) or from a workstation (kubeconfig). Refuses to run open
+ * unless told so.
+ */
+import { authEnabled } from '../adapters/http/auth.js';
+import { brokerKubeConfig, brokerNamespace, SERVICE_ACCOUNT_DIR } from '../adapters/kubernetes/kube-config.js';
+import { PinoLogger } from '../adapters/logging/pino-logger.js';
+import { stateModule } from './adapter-modules.js';
+import { kubernetesModule } from './kubernetes-module.js';
+import { untilSignalled } from './lifecycle.js';
+import { brokerOptions } from './options.js';
+import { startBroker } from './run-broker.js';
 
-export async function runServe(_args: string[], _env: NodeJS.ProcessEnv): Promise<number> {
-  throw new UsageError('the Kubernetes adapter is not wired yet');
+export const SERVE_HELP = `Usage: mesitis serve [flags]
+
+Runs the broker against a Kubernetes cluster: catalog entries and resource
+templates from the ConfigMaps labelled mesitis/kind in the broker namespace
+(watched: edits apply without a restart), credentials from Secrets there,
+dedicated objects created where the entries say. State in memory, or in
+Redis with --redis-url. Requires --username/--password or --bearer-token.
+
+Flags:
+  -n, --namespace NS     broker namespace (or POD_NAMESPACE; in a pod, the service account's namespace)
+  --kubeconfig FILE      kubeconfig to use (or KUBECONFIG, else ~/.kube/config, else the pod's service account)
+  -p, --port N           port (default 8080, or PORT)
+  --host ADDR            address to listen on (default 0.0.0.0, or HOST)
+  --username U --password P   require basic auth (or MESITIS_USERNAME / MESITIS_PASSWORD)
+  --bearer-token T       require a bearer token (or MESITIS_BEARER_TOKEN)
+  --insecure-no-auth     run without authentication (never in production)
+  --redis-url URL        keep state in Redis (or MESITIS_REDIS_URL); also --redis-password,
+                         --redis-tls, --redis-db, --redis-prefix and their MESITIS_REDIS_* variables
+  --readiness-timeout S  seconds a provisioned instance may take to become ready
+  --log-level L          trace|debug|info|warn|error|fatal|silent (default info, or MESITIS_LOG_LEVEL)
+  -h, --help             this text`;
+
+const fail = (message: string, code: number): number => {
+  console.error(`mesitis serve: ${message}`);
+  return code;
+};
+
+export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const options = brokerOptions('serve', args, env);
+  if (options.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  if (!authEnabled(options.auth) && !options.insecureNoAuth) {
+    return fail('refusing to start without authentication: give --username and --password (or --bearer-token), '
+      + 'or --insecure-no-auth to run open on purpose', 2);
+  }
+  const kube = brokerKubeConfig(options.kubeconfig, env);
+  if (!kube.ok) return fail(kube.problem, 2);
+  const namespace = await brokerNamespace(options.namespace, SERVICE_ACCOUNT_DIR);
+  if (namespace === undefined) {
+    return fail(`no broker namespace: give --namespace or set POD_NAMESPACE (not in a pod: ${SERVICE_ACCOUNT_DIR}/namespace is missing)`, 2);
+  }
+
+  const logger = PinoLogger.create(options.logLevel);
+  if (!authEnabled(options.auth)) logger.warn('authentication is OFF (--insecure-no-auth): anyone who can reach the broker can provision');
+  const instance = env['POD_NAME'] ?? env['HOSTNAME'];
+  const modules = [kubernetesModule({ config: kube.value.config, namespace, ...(instance ? { instance } : {}) }), stateModule(options.state)];
+  let broker;
+  try {
+    broker = await startBroker(options, modules, logger);
+  } catch (error) {
+    return fail((error as Error).message, 1);
+  }
+  logger.info('serving', { namespace, kubeconfig: kube.value.source, auth: authEnabled(options.auth) ? 'on' : 'OFF', state: options.state.kind });
+  return untilSignalled(broker, logger);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryStateStore } from '../../src/adapters/memory/memory-state-store.js';
 import { RedisStateStore } from '../../src/adapters/redis/redis-state-store.js';
-import { requireRedisServerOrSkip, sharedRedisServer, stopSharedRedisServer, type RedisServer } from '../support/redis-server.js';
+import { requireRedisServerOrSkip, sharedRedisServer, type RedisServer } from '../support/redis-server.js';
 import { describeStateStore } from './state-store.contract.js';
 
 describeStateStore('MemoryStateStore', async () => {
@@ -18,14 +18,11 @@ describe('RedisStateStore on a real redis-server', function () {
   });
 
   // A fresh random prefix per test is the throwaway namespace; the server
-  // dies with the run (nothing persisted), so keys need no cleanup.
+  // dies with the run (nothing persisted; test/support/root-hooks.ts stops
+  // it), so keys need no cleanup.
   describeStateStore('RedisStateStore', async () => {
     const store = new RedisStateStore({ url: server.url, prefix: `mesitis-test:${randomUUID()}:` });
     return { store, cleanup: () => store.close() };
   });
 });
 
-// Root-level hook: runs once after every file, so other suites may share the server too.
-after(async function () {
-  await stopSharedRedisServer();
-});

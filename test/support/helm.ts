@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 
+/** The repository's chart. */
+export const MESITIS_CHART_DIR = fileURLToPath(new URL('../../deploy/helm/mesitis/', import.meta.url));
+
 /** go.mod and go.sum of the module whose `tool` directive names helm's main package. */
 const HELM_SOURCE_DIR = fileURLToPath(new URL('../helm/', import.meta.url));
 const HELM_PACKAGE = 'helm.sh/helm/v3/cmd/helm';
@@ -73,7 +76,7 @@ function cacheRoot(): string {
 }
 
 /** helm's version from go.mod, stamped into the binary as its Makefile does. */
-function helmVersion(): string {
+export function helmVersion(): string {
   const goMod = readFileSync(join(HELM_SOURCE_DIR, 'go.mod'), 'utf8');
   const match = /^\s*(?:require\s+)?helm\.sh\/helm\/v3\s+(v\S+)/m.exec(goMod);
   if (!match?.[1]) throw new Error(`no helm.sh/helm/v3 requirement in ${HELM_SOURCE_DIR}go.mod`);

@@ -34,3 +34,9 @@ export function fail(io: CliIo, verb: string, message: string, code: ExitCode = 
   io.err.write(`mesitis ${verb}: ${message}\n`);
   return code;
 }
+
+/** A usage error: the message, a pointer to --help, and exit code 2. */
+export function usage(io: CliIo, verb: string, message: string): ExitCode {
+  io.err.write(`mesitis ${verb}: ${message}\nRun "mesitis ${verb} --help" for usage.\n`);
+  return EXIT.usage;
+}

@@ -7,7 +7,7 @@
  * names the flags it accepts beyond the common ones, and any other is a
  * usage error.
  */
-import { parseArgs, type ParseArgsOptionConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { err, ok, type Result } from '../../domain/result.js';
 
 export const CONSUMER_FLAGS = {
@@ -28,7 +28,7 @@ export const CONSUMER_FLAGS = {
   timeout: { type: 'string' },
   secret: { type: 'string' },
   'show-credentials': { type: 'boolean' },
-} as const satisfies Record<string, ParseArgsOptionConfig>;
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type FlagName = keyof typeof CONSUMER_FLAGS;
 

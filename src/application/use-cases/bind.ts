@@ -34,6 +34,9 @@ export class Bind {
     if (!namespace.ok) return namespace;
     const allowed = checkWhitelisted(entry, namespace.value);
     if (!allowed.ok) return allowed;
+    if (namespace.value !== instance.value.consumerNamespace) {
+      return err(domainError('InvalidRequest', `instance ${request.instanceId} belongs to another namespace than "${namespace.value}"`));
+    }
     const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance.value);
     if (!answer.ok) return answer;
     const record = this.newRecord(request, namespace.value);

@@ -49,7 +49,7 @@ export class Deprovision {
     if (view !== undefined && view !== record.consumerNamespace) {
       return err(domainError('InvalidRequest', `instance ${record.id} does not belong to namespace "${view}"`));
     }
-    if (record.status === 'deprovisioning') {
+    if (record.status === 'deprovisioning' && !this.records.isAbandoned(record.operation)) {
       return request.acceptsIncomplete
         ? ok({ outcome: 'accepted', operation: record.operation.id })
         : err(domainError('ConcurrencyError', `instance ${record.id} is already being deprovisioned`));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { domainError } from '../../../src/domain/errors.js';
 import { shortId } from '../../../src/domain/template-variables.js';
 import { CLIENT_NS, OTHER_NS, PROVIDER_NS, dedicatedEntry, errorOf, urlEntry, valueOf } from '../builders.js';
-import { bindRequest, makeBroker, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
+import { bindRequest, failedByTimeout, makeBroker, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
 
 const PASSWORD = 's3cr3t-pa55';
 const SECRET_PASSWORD = 'fr0m-the-s3cret';
@@ -84,26 +84,28 @@ describe('application/bind', () => {
     );
   });
 
-  it('refuses to bind while the instance is still being provisioned', async () => {
+  it('refuses to bind while the instance is still being provisioned, also while its objects start', async () => {
     broker = makeBroker();
+    broker.cluster.workloadsBecomeReady = false;
     const gate = broker.cluster.hold('create', `api-${shortId('instance-1')}`);
     valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
     await gate.reached;
     const entry = dedicatedEntry();
-    const error = errorOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId })));
-    expect(error).to.deep.equal(domainError('ConcurrencyError', 'instance instance-1 is still being provisioned'));
-    expect(broker.store.bindingCount).to.equal(0);
+    const bind = () => broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId }));
+    expect(errorOf(await bind())).to.deep.equal(domainError('ConcurrencyError', 'instance instance-1 is still being provisioned'));
     gate.release();
     await broker.jobs.drain();
+    expect(valueOf(await broker.store.getInstance('instance-1'))?.record.status).to.equal('starting');
+    expect(errorOf(await bind())).to.deep.equal(domainError('ConcurrencyError', 'instance instance-1 is still being provisioned'));
+    expect(broker.store.bindingCount).to.equal(0);
   });
 
   it('refuses to bind an instance that failed to provision', async () => {
     broker = makeBroker();
-    broker.cluster.workloadsBecomeReady = false;
-    valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
-    await broker.jobs.drain();
+    await failedByTimeout(broker);
     const entry = dedicatedEntry();
     expect(errorOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId }))).kind).to.equal('Unsupported');
+    expect(broker.store.bindingCount).to.equal(0);
   });
 
   it('answers NotFound for an unknown instance and InvalidRequest for the wrong plan', async () => {
@@ -142,62 +144,5 @@ describe('application/bind', () => {
     const record = valueOf(await broker.store.getBinding('instance-1', 'binding-1'));
     expect(record).to.include({ appGuid: 'app-1', instanceId: 'instance-1', createdAt: '2024-05-01T12:00:00.000Z' });
     expect(record?.originatingIdentity).to.deep.equal(originatingIdentity);
-  });
-});
-
-describe('application/unbind', () => {
-  it('answers Gone for an unknown binding', async () => {
-    const broker = makeBroker();
-    expect(errorOf(await broker.unbind.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} }))).to.deep.equal(
-      domainError('Gone', 'binding binding-1 does not exist'),
-    );
-  });
-
-  it('forgets the binding, then answers Gone', async () => {
-    const broker = makeBroker();
-    valueOf(await broker.provision.execute(urlProvisionRequest()));
-    valueOf(await broker.bind.execute(bindRequest()));
-    const request = { instanceId: 'instance-1', bindingId: 'binding-1', caller: {} };
-    expect(valueOf(await broker.unbind.execute(request))).to.deep.equal({ outcome: 'deleted' });
-    expect(broker.store.bindingCount).to.equal(0);
-    expect(errorOf(await broker.unbind.execute(request)).kind).to.equal('Gone');
-  });
-
-  it('answers Gone through another namespace\'s view and keeps the binding', async () => {
-    const broker = makeBroker();
-    valueOf(await broker.provision.execute(urlProvisionRequest()));
-    valueOf(await broker.bind.execute(bindRequest()));
-    expect(errorOf(await broker.unbind.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: { viewNamespace: OTHER_NS } })).kind).to.equal('Gone');
-    expect(broker.store.bindingCount).to.equal(1);
-  });
-});
-
-describe('application/fetch-binding', () => {
-  it('derives the credentials again, as the configuration says now', async () => {
-    const broker = makeBroker({ entries: [secretEntry()], secrets: { 'db-credentials': { username: 'reader', password: 'old-password' } } });
-    valueOf(await broker.provision.execute(urlProvisionRequest()));
-    valueOf(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
-    broker.secrets.secrets.set('db-credentials', { username: 'reader', password: 'rotated-password' });
-
-    const fetched = valueOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} }));
-    expect(fetched.credentials).to.include({ username: 'reader', password: 'rotated-password', host: 'db.example.com' });
-    expect(fetched.parameters).to.deep.equal({ role: 'ro' });
-    expect(fetched.endpoints).to.deep.equal([{ host: 'db.example.com', ports: ['5432'], protocol: 'tcp' }]);
-  });
-
-  it('answers NotFound for an unknown binding or through another namespace\'s view', async () => {
-    const broker = makeBroker();
-    expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} })).kind).to.equal('NotFound');
-    valueOf(await broker.provision.execute(urlProvisionRequest()));
-    valueOf(await broker.bind.execute(bindRequest()));
-    expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: { viewNamespace: OTHER_NS } })).kind).to.equal('NotFound');
-  });
-
-  it('reports a plan that left the catalog as a configuration error', async () => {
-    const broker = makeBroker();
-    valueOf(await broker.provision.execute(urlProvisionRequest()));
-    valueOf(await broker.bind.execute(bindRequest()));
-    broker.config.set({ entries: [dedicatedEntry()], templates: [], problems: [] });
-    expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} })).kind).to.equal('ConfigInvalid');
   });
 });

@@ -4,7 +4,7 @@ import { domainError } from '../../../src/domain/errors.js';
 import { CONSUMER_LABEL, INSTANCE_LABEL, MANAGED_BY_LABEL } from '../../../src/domain/resource-plan.js';
 import { shortId } from '../../../src/domain/template-variables.js';
 import { OTHER_NS, PROVIDER_NS, configMap, errorOf, valueOf } from '../builders.js';
-import { SETTINGS, bindRequest, makeBroker, provisionRequest, settle, urlProvisionRequest, type Broker } from './harness.js';
+import { SETTINGS, bindRequest, failedByTimeout, makeBroker, provisionRequest, settle, urlProvisionRequest, type Broker } from './harness.js';
 
 const SHORT = shortId('instance-1');
 const CONFIG = `ConfigMap ${PROVIDER_NS}/api-config-${SHORT}`;
@@ -26,7 +26,7 @@ describe('application/deprovision', () => {
     broker.cluster.calls.length = 0;
   }
 
-  it('deletes the objects in reverse order, then sweeps what still carries the instance label', async () => {
+  it('deletes its labelled objects in reverse order, then what else still carries the instance label', async () => {
     await provisioned();
     const labels = { [MANAGED_BY_LABEL]: 'mesitis', [INSTANCE_LABEL]: 'instance-1', [CONSUMER_LABEL]: 'client-ns' };
     broker.cluster.seed({ ...configMap('leftover'), metadata: { name: 'leftover', namespace: PROVIDER_NS, labels } });
@@ -34,10 +34,12 @@ describe('application/deprovision', () => {
 
     expect(valueOf(await broker.deprovision.execute(deprovisionRequest()))).to.deep.equal({ outcome: 'deleted' });
 
-    expect(broker.cluster.calls.slice(0, 3)).to.deep.equal([`delete ${SERVICE}`, `delete ${DEPLOYMENT}`, `delete ${CONFIG}`]);
-    expect(broker.cluster.calls.slice(3)).to.have.members([
+    // One labelled list per kind finds what is ours; then the planned objects go in reverse order, then leftovers.
+    expect(broker.cluster.calls.slice(0, 3)).to.have.members([
       `list ConfigMap ${PROVIDER_NS} ${SELECTOR}`, `list Deployment ${PROVIDER_NS} ${SELECTOR}`, `list Service ${PROVIDER_NS} ${SELECTOR}`,
-      `delete ConfigMap ${PROVIDER_NS}/leftover`,
+    ]);
+    expect(broker.cluster.calls.slice(3)).to.deep.equal([
+      `delete ${SERVICE}`, `delete ${DEPLOYMENT}`, `delete ${CONFIG}`, `delete ConfigMap ${PROVIDER_NS}/leftover`,
     ]);
     expect(broker.cluster.contents()).to.deep.equal([`ConfigMap ${PROVIDER_NS}/unrelated`]);
     expect(broker.store.instanceCount).to.equal(0);
@@ -57,6 +59,13 @@ describe('application/deprovision', () => {
     valueOf(await broker.deprovision.execute(deprovisionRequest()));
     expect(broker.store.bindingCount).to.equal(0);
     expect(broker.store.instanceCount).to.equal(0);
+  });
+
+  it('removes a failed instance\'s record, answering deleted', async () => {
+    await failedByTimeout(broker);
+    expect(valueOf(await broker.deprovision.execute(deprovisionRequest()))).to.deep.equal({ outcome: 'deleted' });
+    expect(broker.store.instanceCount).to.equal(0);
+    expect(broker.cluster.contents()).to.deep.equal([]);
   });
 
   it('answers Gone for an unknown instance', async () => {
@@ -96,15 +105,15 @@ describe('application/deprovision', () => {
       expect(broker.jobs.size).to.equal(0);
     });
 
-    it('stops waiting for readiness and cleans up', async () => {
+    it('cleans up an instance whose objects are created but not ready yet', async () => {
       broker.cluster.workloadsBecomeReady = false;
       valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
-      while (broker.runtime.slept.length === 0) await settle(1);
-      expect(broker.cluster.contents()).to.have.length(3);
+      await broker.jobs.drain();
+      expect(valueOf(await broker.store.getInstance('instance-1'))?.record.status).to.equal('starting');
       expect(valueOf(await broker.deprovision.execute(deprovisionRequest()))).to.deep.equal({ outcome: 'deleted' });
       expect(broker.cluster.contents()).to.deep.equal([]);
       expect(broker.store.instanceCount).to.equal(0);
-      expect(broker.runtime.clock - Date.parse('2024-05-01T12:00:00.000Z')).to.be.below(SETTINGS.readinessTimeoutMs);
+      expect(errorOf(await lastOperation(broker)).kind).to.equal('NotFound');
     });
   });
 
@@ -128,6 +137,20 @@ describe('application/deprovision', () => {
       expect(tombstone?.operation).to.include({ id: 'op-2', type: 'deprovision', state: 'succeeded' });
       expect(errorOf(await broker.deprovision.execute(deprovisionRequest(true))).kind).to.equal('Gone');
       expect(errorOf(await broker.fetchInstance.execute({ instanceId: 'instance-1', caller: {} })).kind).to.equal('NotFound');
+    });
+
+    it('restarts a deprovision whose broker died, instead of answering with its dead operation forever', async () => {
+      await provisioned();
+      const stored = valueOf(await broker.store.getInstance('instance-1'))!;
+      const startedAt = broker.runtime.now().toISOString();
+      const dying = { ...stored.record, status: 'deprovisioning' as const, operation: { id: 'op-dead', type: 'deprovision' as const, state: 'in progress' as const, startedAt } };
+      valueOf(await broker.store.updateInstance(dying, stored.revision));
+      broker.runtime.advance(SETTINGS.readinessTimeoutMs + 2 * 60_000 + 1);
+      expect(valueOf(await lastOperation(broker)).state).to.equal('failed');
+
+      const again = await broker.deprovision.execute(deprovisionRequest(false));
+      expect(again.ok && again.value, 'a DELETE after the abandoned one must do the work').to.deep.equal({ outcome: 'deleted' });
+      expect(broker.cluster.contents()).to.deep.equal([]);
     });
 
     it('forgets the tombstone after its time', async () => {

@@ -1,122 +1,21 @@
 /**
- * Small in-memory fakes of the ports, for use-case tests only. They keep what
- * they were asked to do (calls, log lines) so tests can assert order and
- * absence of effects. Not the real memory adapters: those have contract suites.
+ * Small in-memory fakes of the ports, for use-case tests only (the cluster is
+ * in fake-cluster.ts). They keep what they were asked to do (calls, log
+ * lines) so tests can assert order and absence of effects. Not the real
+ * memory adapters: those have contract suites.
  */
+import type { ConfigProblem } from '../../../src/domain/catalog-entry.js';
 import type { ProviderConfig } from '../../../src/domain/catalog.js';
 import { EMPTY_CONFIG } from '../../../src/domain/catalog.js';
-import { domainError, type DomainError } from '../../../src/domain/errors.js';
-import { describeRef, refOf, type KubeObject, type ObjectRef, type SupportedKind } from '../../../src/domain/kube-object.js';
-import { matchesSelector, parseLabelSelector } from '../../../src/domain/label-selector.js';
+import { domainError } from '../../../src/domain/errors.js';
 import type { BindingRecord, InstanceRecord } from '../../../src/domain/records.js';
 import { err, ok, type Result } from '../../../src/domain/result.js';
-import type { ClusterApi } from '../../../src/application/ports/cluster-api.js';
 import type { ConfigSource } from '../../../src/application/ports/config-source.js';
 import type { LogFields, Logger } from '../../../src/application/ports/logger.js';
+import type { ProblemReporter } from '../../../src/application/ports/problem-reporter.js';
 import type { SecretSource } from '../../../src/application/ports/secret-source.js';
 import type { Lock, Revision, StateStore, Stored } from '../../../src/application/ports/state-store.js';
 import type { Runtime } from '../../../src/application/settings.js';
-
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-const keyOf = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
-
-/** Lets a test stop a cluster call half-way: `reached` resolves when the call arrives, `release()` lets it go on. */
-export interface Gate {
-  readonly reached: Promise<void>;
-  release(): void;
-}
-
-function gate(): Gate & { wait(): Promise<void> } {
-  let arrive!: () => void;
-  let go!: () => void;
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  const released = new Promise<void>((resolve) => (go = resolve));
-  return { reached, release: () => go(), wait: () => (arrive(), released) };
-}
-
-function readyStatus(object: KubeObject): Record<string, unknown> | undefined {
-  const replicas = (object['spec'] as { replicas?: number } | undefined)?.replicas ?? 1;
-  switch (object.kind) {
-    case 'Deployment': return { availableReplicas: replicas, updatedReplicas: replicas };
-    case 'ReplicaSet': return { readyReplicas: replicas };
-    case 'Pod': return { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
-    default: return undefined;
-  }
-}
-
-export class FakeCluster implements ClusterApi {
-  private readonly objects = new Map<string, KubeObject>();
-  /** Every call, as "create Kind ns/name", "delete ...", "list Kind ns selector". */
-  readonly calls: string[] = [];
-  /** When false, workloads never report ready. */
-  workloadsBecomeReady = true;
-  private failures: { name: string; error: DomainError }[] = [];
-  private gates: { call: 'create' | 'delete'; name: string; gate: ReturnType<typeof gate> }[] = [];
-
-  /** Puts an object in place without it counting as a call (someone else made it). */
-  seed(object: KubeObject): void {
-    this.objects.set(keyOf(refOf(object)), copy(object));
-  }
-
-  /** The next create of an object with this name fails with `error`. */
-  failCreateOf(name: string, error: DomainError = domainError('ConfigInvalid', `${name} is invalid`)): void {
-    this.failures.push({ name, error });
-  }
-
-  /** Holds the next `call` of an object with this name until released. */
-  hold(call: 'create' | 'delete', name: string): Gate {
-    const g = gate();
-    this.gates.push({ call, name, gate: g });
-    return g;
-  }
-
-  /** "Kind ns/name" of every object, sorted. */
-  contents(): string[] {
-    return [...this.objects.values()].map((o) => describeRef(refOf(o))).sort();
-  }
-
-  has(ref: ObjectRef): boolean {
-    return this.objects.has(keyOf(ref));
-  }
-
-  async create(object: KubeObject): Promise<Result<KubeObject>> {
-    const ref = refOf(object);
-    this.calls.push(`create ${describeRef(ref)}`);
-    await this.pass('create', ref.name);
-    const failure = this.failures.findIndex((f) => f.name === ref.name);
-    if (failure >= 0) return err(this.failures.splice(failure, 1)[0]!.error);
-    if (this.objects.has(keyOf(ref))) return err(domainError('ObjectsExist', `${describeRef(ref)} already exists`));
-    const status = this.workloadsBecomeReady ? readyStatus(object) : undefined;
-    const stored: KubeObject = { ...copy(object), ...(status ? { status } : {}) };
-    this.objects.set(keyOf(ref), stored);
-    return ok(copy(stored));
-  }
-
-  async get(ref: ObjectRef): Promise<Result<KubeObject | undefined>> {
-    const found = this.objects.get(keyOf(ref));
-    return ok(found ? copy(found) : undefined);
-  }
-
-  async delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>> {
-    this.calls.push(`delete ${describeRef(ref)}`);
-    await this.pass('delete', ref.name);
-    return ok(this.objects.delete(keyOf(ref)) ? 'deleted' : 'absent');
-  }
-
-  async list(kind: SupportedKind, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>> {
-    this.calls.push(`list ${kind} ${namespace} ${labelSelector}`);
-    const selector = parseLabelSelector(labelSelector);
-    if (!selector.ok) return err(domainError('InvalidRequest', selector.error));
-    return ok([...this.objects.values()]
-      .filter((o) => o.kind === kind && o.metadata.namespace === namespace && matchesSelector(o.metadata.labels ?? {}, selector.value))
-      .map(copy));
-  }
-
-  private async pass(call: 'create' | 'delete', name: string): Promise<void> {
-    const at = this.gates.findIndex((g) => g.call === call && g.name === name);
-    if (at >= 0) await this.gates.splice(at, 1)[0]!.gate.wait();
-  }
-}
 
 /** Records stored as JSON text, as a real store would, so nothing but data survives a write. */
 export class FakeStore implements StateStore {
@@ -256,6 +155,13 @@ export class FakeConfig implements ConfigSource {
   async stop(): Promise<void> {}
 }
 
+export class RecordingReporter implements ProblemReporter {
+  readonly reports: (readonly ConfigProblem[])[] = [];
+  async report(problems: readonly ConfigProblem[]): Promise<void> {
+    this.reports.push(problems);
+  }
+}
+
 export interface LogLine { readonly level: string; readonly message: string; readonly fields: LogFields }
 
 export class RecordingLogger implements Logger {
@@ -290,3 +196,5 @@ export class FakeRuntime implements Runtime {
     this.afterSleep();
   }
 }
+
+export { FakeCluster, type Gate } from './fake-cluster.js';

@@ -4,6 +4,7 @@ import type { ResourceTemplate } from '../../../src/domain/resource-template.js'
 import { BindingCredentials } from '../../../src/application/binding-credentials.js';
 import { CatalogService } from '../../../src/application/catalog-service.js';
 import { InstanceObjects } from '../../../src/application/instance-objects.js';
+import { InstanceReadiness } from '../../../src/application/instance-readiness.js';
 import { InstanceRecords } from '../../../src/application/instance-records.js';
 import { OperationJobs } from '../../../src/application/operation-jobs.js';
 import type { BindRequest, Caller, ProvisionRequest } from '../../../src/application/requests.js';
@@ -18,7 +19,7 @@ import { Provision } from '../../../src/application/use-cases/provision.js';
 import { Unbind } from '../../../src/application/use-cases/unbind.js';
 import { UpdateInstance } from '../../../src/application/use-cases/update-instance.js';
 import { CLIENT_NS, DEDICATED_PLAN_ID, apiTemplates, dedicatedEntry, urlEntry } from '../builders.js';
-import { FakeCluster, FakeConfig, FakeRuntime, FakeSecrets, FakeStore, RecordingLogger } from './fakes.js';
+import { FakeCluster, FakeConfig, FakeRuntime, FakeSecrets, FakeStore, RecordingLogger, RecordingReporter } from './fakes.js';
 
 export const SETTINGS: BrokerSettings = {
   readinessTimeoutMs: 5_000,
@@ -41,18 +42,20 @@ export function makeBroker(setup: Setup = {}) {
   const secrets = new FakeSecrets(new Map(Object.entries(setup.secrets ?? {})));
   const logger = new RecordingLogger();
   const runtime = new FakeRuntime();
-  const catalog = new CatalogService(config, logger);
+  const reporter = new RecordingReporter();
+  const catalog = new CatalogService(config, logger, reporter);
   const records = new InstanceRecords(store, SETTINGS, runtime);
   const objects = new InstanceObjects(cluster, logger);
   const jobs = new OperationJobs();
   const credentials = new BindingCredentials(secrets);
+  const readiness = new InstanceReadiness(store, cluster, records, objects, logger, SETTINGS, runtime);
   return {
-    config, cluster, store, secrets, logger, runtime, catalog, records, jobs,
-    provision: new Provision(catalog, store, records, objects, cluster, jobs, logger, SETTINGS, runtime),
+    config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs,
+    provision: new Provision(catalog, store, records, objects, jobs, logger, SETTINGS, runtime),
     deprovision: new Deprovision(store, records, objects, jobs, logger, SETTINGS, runtime),
     updateInstance: new UpdateInstance(records),
     fetchInstance: new FetchInstance(records),
-    lastOperation: new LastOperation(records, SETTINGS, runtime),
+    lastOperation: new LastOperation(records, readiness),
     bind: new Bind(catalog, store, records, credentials, runtime),
     unbind: new Unbind(store),
     fetchBinding: new FetchBinding(catalog, store, records, credentials),
@@ -103,4 +106,18 @@ export function bindRequest(overrides: Partial<BindRequest> = {}): BindRequest {
 /** Lets queued jobs and timers run a few turns. */
 export async function settle(turns = 5): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+export const pollLastOperation = (broker: Broker, instanceId = 'instance-1') => broker.lastOperation.execute({ instanceId, caller: {} });
+
+/** Leaves instance-1 failed the way it happens for real: its Deployment never became ready in time. */
+export async function failedByTimeout(broker: Broker): Promise<void> {
+  broker.cluster.workloadsBecomeReady = false;
+  const accepted = await broker.provision.execute(provisionRequest({ acceptsIncomplete: true }));
+  if (!accepted.ok) throw new Error(`provision refused: ${accepted.error.message}`);
+  await broker.jobs.drain();
+  broker.runtime.advance(SETTINGS.readinessTimeoutMs + 1);
+  const polled = await pollLastOperation(broker);
+  if (!polled.ok || polled.value.state !== 'failed') throw new Error(`expected a failed provision, got ${JSON.stringify(polled)}`);
+  broker.cluster.workloadsBecomeReady = true;
 }

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { domainError } from '../../../src/domain/errors.js';
 import { CLIENT_NS, OTHER_NS, SERVICE_ID, URL_PLAN_ID, errorOf, instanceRecord, valueOf } from '../builders.js';
-import { SETTINGS, bindRequest, makeBroker, urlProvisionRequest, type Broker } from './harness.js';
+import { SETTINGS, bindRequest, makeBroker, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
+import { shortId } from '../../../src/domain/template-variables.js';
 
 const caller = {};
 
@@ -84,6 +85,37 @@ describe('application/last-operation', () => {
     valueOf(await broker.provision.execute(urlProvisionRequest()));
     expect(errorOf(await broker.lastOperation.execute({ instanceId: 'instance-1', caller: { viewNamespace: OTHER_NS } })).kind).to.equal('NotFound');
     expect(valueOf(await broker.lastOperation.execute({ instanceId: 'instance-1', caller: { viewNamespace: CLIENT_NS } })).state).to.equal('succeeded');
+  });
+});
+
+describe('application/last-operation while objects start', () => {
+  const SHORT = shortId('instance-1');
+
+  it('changes nothing when polled through another namespace\'s view (a 4xx leaves state unchanged)', async () => {
+    const broker = makeBroker();
+    broker.cluster.workloadsBecomeReady = false;
+    valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
+    await broker.jobs.drain();
+    broker.runtime.advance(SETTINGS.readinessTimeoutMs + 1);
+
+    expect(errorOf(await broker.lastOperation.execute({ instanceId: 'instance-1', caller: { viewNamespace: OTHER_NS } })).kind).to.equal('NotFound');
+    expect(broker.cluster.contents(), 'objects removed by a 404 answer').to.have.length(3);
+    expect(valueOf(await broker.store.getInstance('instance-1'))?.record.status).to.equal('starting');
+  });
+
+  it('does not let a poll during a deprovision leave a ready record behind', async () => {
+    const broker = makeBroker();
+    valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
+    await broker.jobs.drain();
+    const gate = broker.cluster.hold('delete', `api-${SHORT}`); // holds the first delete, the Service's: the Deployment is still ready
+    const deleting = broker.deprovision.execute({ instanceId: 'instance-1', acceptsIncomplete: false, caller: {} });
+    await gate.reached;
+    await broker.lastOperation.execute({ instanceId: 'instance-1', caller: {} });
+    gate.release();
+
+    expect(valueOf(await deleting)).to.deep.equal({ outcome: 'deleted' });
+    expect(broker.store.instanceCount).to.equal(0);
+    expect(broker.cluster.contents()).to.deep.equal([]);
   });
 });
 

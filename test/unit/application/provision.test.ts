@@ -3,7 +3,7 @@ import { domainError } from '../../../src/domain/errors.js';
 import { INSTANCE_LABEL, MANAGED_BY_LABEL } from '../../../src/domain/resource-plan.js';
 import { shortId } from '../../../src/domain/template-variables.js';
 import { CLIENT_NS, OTHER_NS, PROVIDER_NS, apiTemplates, configMap, dedicatedEntry, errorOf, ordered, service, template, urlEntry, valueOf } from '../builders.js';
-import { makeBroker, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
+import { SETTINGS, failedByTimeout, makeBroker, pollLastOperation, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
 
 const SHORT = shortId('instance-1');
 const CONFIG = `ConfigMap ${PROVIDER_NS}/api-config-${SHORT}`;
@@ -93,14 +93,11 @@ describe('application/provision', () => {
     });
 
     it('provisions again over a failed attempt', async () => {
-      const failed = makeBroker();
-      failed.cluster.workloadsBecomeReady = false;
-      valueOf(await failed.provision.execute(provisionRequest({ acceptsIncomplete: true })));
-      await failed.jobs.drain();
-      expect((await stored(failed))?.status).to.equal('failed');
-      failed.cluster.workloadsBecomeReady = true;
-      expect(valueOf(await failed.provision.execute(provisionRequest()))).to.deep.equal({ outcome: 'created' });
-      expect((await stored(failed))?.status).to.equal('ready');
+      await failedByTimeout(broker);
+      expect((await stored(broker))?.status).to.equal('failed');
+      expect(valueOf(await broker.provision.execute(provisionRequest()))).to.deep.equal({ outcome: 'created' });
+      expect((await stored(broker))?.status).to.equal('ready');
+      expect(broker.cluster.contents()).to.deep.equal([CONFIG, DEPLOYMENT, SERVICE]);
     });
   });
 
@@ -144,45 +141,65 @@ describe('application/provision', () => {
   });
 
   describe('asynchronously', () => {
-    it('accepts, then creates in the background and reports success', async () => {
+    it('accepts, creates in the background, and reports success once a poll finds every object ready', async () => {
       const answer = valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
       expect(answer).to.deep.equal({ outcome: 'accepted', operation: 'op-1' });
       await broker.jobs.drain();
       expect(broker.cluster.contents()).to.deep.equal([CONFIG, DEPLOYMENT, SERVICE]);
-      expect(valueOf(await broker.lastOperation.execute({ instanceId: 'instance-1', caller: {} }))).to.deep.equal({ state: 'succeeded', description: 'all objects are ready' });
-      expect((await stored(broker))?.status).to.equal('ready');
+      expect((await stored(broker))?.status).to.equal('starting');
       expect(broker.jobs.size).to.equal(0);
+
+      expect(valueOf(await pollLastOperation(broker))).to.deep.equal({ state: 'succeeded', description: 'all objects are ready' });
+      expect((await stored(broker))?.status).to.equal('ready');
+      expect(valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })))).to.deep.equal({ outcome: 'exists' });
     });
 
-    it('answers a repeat while running with the same operation', async () => {
+    it('answers a repeat while creating or starting with the same operation', async () => {
+      broker.cluster.workloadsBecomeReady = false;
       const gate = broker.cluster.hold('create', `api-${SHORT}`);
       valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
       await gate.reached;
-      expect(valueOf(await broker.lastOperation.execute({ instanceId: 'instance-1', caller: {} }))).to.deep.equal({ state: 'in progress' });
+      expect(valueOf(await pollLastOperation(broker))).to.deep.equal({ state: 'in progress' });
       expect(valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })))).to.deep.equal({ outcome: 'accepted', operation: 'op-1' });
       expect(errorOf(await broker.provision.execute(provisionRequest())).kind).to.equal('ConcurrencyError');
       gate.release();
       await broker.jobs.drain();
+
+      expect(valueOf(await pollLastOperation(broker))).to.deep.equal({ state: 'in progress', description: 'objects created, waiting until they are ready' });
+      expect(valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })))).to.deep.equal({ outcome: 'accepted', operation: 'op-1' });
+      expect(errorOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true, parameters: { x: 1 } }))).kind).to.equal('Conflict');
     });
 
-    it('fails an object that never becomes ready after the timeout and removes every object', async () => {
+    it('stays in progress until the timeout, then fails and removes every object in reverse order', async () => {
       broker.cluster.workloadsBecomeReady = false;
       valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
       await broker.jobs.drain();
-      expect(broker.runtime.slept).to.deep.equal([1000, 1000, 1000, 1000, 1000]);
-      expect(valueOf(await broker.lastOperation.execute({ instanceId: 'instance-1', caller: {} }))).to.deep.equal({
-        state: 'failed', description: `not ready within 5s: ${DEPLOYMENT}`,
-      });
+      broker.runtime.advance(SETTINGS.readinessTimeoutMs);
+      expect(valueOf(await pollLastOperation(broker)).state).to.equal('in progress');
+      expect(broker.cluster.contents()).to.have.length(3);
+
+      broker.runtime.advance(1);
+      expect(valueOf(await pollLastOperation(broker))).to.deep.equal({ state: 'failed', description: `not ready within 5s: ${DEPLOYMENT}` });
       expect(broker.cluster.contents()).to.deep.equal([]);
       expect(broker.cluster.calls.filter((c) => c.startsWith('delete'))).to.deep.equal([`delete ${SERVICE}`, `delete ${DEPLOYMENT}`, `delete ${CONFIG}`]);
       expect((await stored(broker))?.status).to.equal('failed');
+      expect(valueOf(await pollLastOperation(broker)).state, 'a late poll still sees the failure').to.equal('failed');
+    });
+
+    it('fails when an object disappears while starting, removing the rest', async () => {
+      broker.cluster.workloadsBecomeReady = false;
+      valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
+      await broker.jobs.drain();
+      valueOf(await broker.cluster.delete({ kind: 'Deployment', namespace: PROVIDER_NS, name: `api-${SHORT}` }));
+      expect(valueOf(await pollLastOperation(broker))).to.deep.equal({ state: 'failed', description: 'an object was deleted while provisioning' });
+      expect(broker.cluster.contents()).to.deep.equal([]);
     });
 
     it('fails when a planned object is someone else\'s, leaving theirs alone', async () => {
       broker.cluster.seed({ ...service(`api-${SHORT}`), metadata: { name: `api-${SHORT}`, namespace: PROVIDER_NS } });
       valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
       await broker.jobs.drain();
-      const status = valueOf(await broker.lastOperation.execute({ instanceId: 'instance-1', caller: {} }));
+      const status = valueOf(await pollLastOperation(broker));
       expect(status).to.deep.equal({ state: 'failed', description: `${SERVICE} already exists and does not belong to this instance` });
       expect(broker.cluster.contents()).to.deep.equal([SERVICE]);
     });

@@ -3,14 +3,15 @@ import { CatalogService } from '../../../src/application/catalog-service.js';
 import { InstanceRecords } from '../../../src/application/instance-records.js';
 import { OperationJobs } from '../../../src/application/operation-jobs.js';
 import { instanceRecord, urlEntry, valueOf } from '../builders.js';
-import { FakeConfig, FakeRuntime, FakeStore, RecordingLogger } from './fakes.js';
+import { FakeConfig, FakeRuntime, FakeStore, RecordingLogger, RecordingReporter } from './fakes.js';
 import { SETTINGS, settle } from './harness.js';
 
 describe('application/catalog-service', () => {
   it('assembles the catalog once per configuration revision and logs each refused entry', () => {
     const config = new FakeConfig({ entries: [urlEntry(), urlEntry({ source: 'entry-db-v2' })], templates: [], problems: [] });
     const logger = new RecordingLogger();
-    const service = new CatalogService(config, logger);
+    const reporter = new RecordingReporter();
+    const service = new CatalogService(config, logger, reporter);
 
     const first = service.catalog();
     expect(service.catalog()).to.equal(first);
@@ -24,6 +25,16 @@ describe('application/catalog-service', () => {
     expect(service.catalog()).to.not.equal(first);
     expect(service.findPlan(urlEntry().serviceId, urlEntry().planId)?.version).to.equal('v9');
     expect(service.revision()).to.equal(2);
+    expect(reporter.reports.map((problems) => problems.map((p) => p.source))).to.deep.equal([['entry-db-v2'], []]);
+  });
+
+  it('keeps serving the catalog when reporting problems fails', async () => {
+    const config = new FakeConfig({ entries: [urlEntry(), urlEntry({ source: 'entry-db-v2' })], templates: [], problems: [] });
+    const logger = new RecordingLogger();
+    const service = new CatalogService(config, logger, { report: async () => { throw new Error('events forbidden'); } });
+    expect(service.catalog().offerings).to.have.length(1);
+    await settle(1);
+    expect(logger.lines.at(-1)).to.deep.equal({ level: 'warn', message: 'could not report catalog problems', fields: { error: 'Error: events forbidden' } });
   });
 });
 

@@ -47,14 +47,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-redis" (include "mesitis.fullname" .)) .Values.redis.existingSecret }}
 {{- end }}
 
-{{/* Target namespaces, deduplicated; refuses the release namespace and memory state with several replicas. */}}
+{{/* Target namespaces as a JSON list, deduplicated; the release namespace is refused. */}}
 {{- define "mesitis.targetNamespaces" -}}
-{{- range $ns := .Values.targetNamespaces }}
+{{- $namespaces := .Values.targetNamespaces | default list }}
+{{- range $ns := $namespaces }}
 {{- if eq $ns $.Release.Namespace }}
 {{- fail (printf "targetNamespaces must not contain the release namespace %q: the broker's Secrets there are read-only to it" $ns) }}
 {{- end }}
 {{- end }}
-{{- .Values.targetNamespaces | uniq | toJson }}
+{{- $namespaces | uniq | toJson }}
 {{- end }}
 
 {{- define "mesitis.validate" -}}
