@@ -43,31 +43,57 @@ function checkPlan(entry: CatalogEntry, templates: readonly ResourceTemplate[]):
   return plan.ok ? [] : [{ source: entry.source, field: 'provisiondata', message: plan.error.message }];
 }
 
-/** Problems that only show across entries; the later entry (by ConfigMap name) is the one refused. */
-function checkUniqueness(entry: CatalogEntry, accepted: readonly CatalogEntry[]): ConfigProblem[] {
-  const problem = (field: string, message: string): ConfigProblem[] => [{ source: entry.source, field, message }];
-  const samePlanId = accepted.find((other) => other.planId === entry.planId);
-  if (samePlanId) return problem('uuid', `plan id "${entry.planId}" is already used by ${samePlanId.source}`);
-  const sameVersion = accepted.find((o) => serviceName(o) === serviceName(entry) && o.version === entry.version);
-  if (sameVersion) return problem('version', `${serviceName(entry)} version "${entry.version}" is already offered by ${sameVersion.source}`);
-  const sameOffering = accepted.find((o) => serviceName(o) === serviceName(entry));
-  if (sameOffering && sameOffering.serviceId !== entry.serviceId) {
-    return problem('serviceuuid', `differs from "${sameOffering.serviceId}" used by ${sameOffering.source} for the same offering`);
+/**
+ * What the accepted entries already claim, indexed so each new entry is
+ * checked in constant time (catalogs run to thousands of entries).
+ */
+class Claims {
+  private readonly plans = new Map<string, CatalogEntry>();
+  private readonly versions = new Map<string, CatalogEntry>();
+  private readonly offerings = new Map<string, CatalogEntry>();
+  private readonly serviceIds = new Map<string, CatalogEntry>();
+
+  /** Problems that only show across entries; the later entry (by ConfigMap name) is the one refused. */
+  conflicts(entry: CatalogEntry): ConfigProblem[] {
+    const problem = (field: string, message: string): ConfigProblem[] => [{ source: entry.source, field, message }];
+    const name = serviceName(entry);
+    const samePlanId = this.plans.get(entry.planId);
+    if (samePlanId) return problem('uuid', `plan id "${entry.planId}" is already used by ${samePlanId.source}`);
+    const sameVersion = this.versions.get(`${name}\n${entry.version}`);
+    if (sameVersion) return problem('version', `${name} version "${entry.version}" is already offered by ${sameVersion.source}`);
+    const sameOffering = this.offerings.get(name);
+    if (sameOffering && sameOffering.serviceId !== entry.serviceId) {
+      return problem('serviceuuid', `differs from "${sameOffering.serviceId}" used by ${sameOffering.source} for the same offering`);
+    }
+    const sameServiceId = this.serviceIds.get(entry.serviceId);
+    if (sameServiceId && serviceName(sameServiceId) !== name) {
+      return problem('serviceuuid', `service id "${entry.serviceId}" is already used by ${sameServiceId.source}`);
+    }
+    return [];
   }
-  const sameServiceId = accepted.find((o) => o.serviceId === entry.serviceId && serviceName(o) !== serviceName(entry));
-  if (sameServiceId) return problem('serviceuuid', `service id "${entry.serviceId}" is already used by ${sameServiceId.source}`);
-  return [];
+
+  claim(entry: CatalogEntry): void {
+    this.plans.set(entry.planId, entry);
+    this.versions.set(`${serviceName(entry)}\n${entry.version}`, entry);
+    if (!this.offerings.has(serviceName(entry))) this.offerings.set(serviceName(entry), entry);
+    if (!this.serviceIds.has(entry.serviceId)) this.serviceIds.set(entry.serviceId, entry);
+  }
 }
 
 export function assembleCatalog(config: ProviderConfig): Catalog {
   const problems: ConfigProblem[] = [...config.problems];
   const accepted: CatalogEntry[] = [];
+  const claims = new Claims();
   const bySource = [...config.entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   for (const entry of bySource) {
     const found = [...checkEntry(entry), ...checkPlan(entry, config.templates)];
-    const refused = found.length > 0 ? found : checkUniqueness(entry, accepted);
-    if (refused.length > 0) problems.push(...refused);
-    else accepted.push(entry);
+    const refused = found.length > 0 ? found : claims.conflicts(entry);
+    if (refused.length > 0) {
+      problems.push(...refused);
+    } else {
+      accepted.push(entry);
+      claims.claim(entry);
+    }
   }
   const offerings = new Map<string, CatalogEntry[]>();
   for (const entry of accepted) offerings.set(serviceName(entry), [...(offerings.get(serviceName(entry)) ?? []), entry]);

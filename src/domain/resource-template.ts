@@ -48,6 +48,15 @@ function upgradeLegacy(object: KubeObject): Result<KubeObject, string> {
   return ok({ ...object, apiVersion: 'apps/v1', spec: { ...spec, selector: { matchLabels: { ...labels } } } });
 }
 
+/** Fields the API server sets: a template copied from `kubectl get -o yaml` carries them, and a create must not. */
+const SERVER_METADATA = ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields', 'selfLink', 'deletionTimestamp'];
+
+function withoutServerFields(object: KubeObject): KubeObject {
+  const { status: _status, ...rest } = object;
+  const metadata = Object.fromEntries(Object.entries(object.metadata).filter(([key]) => !SERVER_METADATA.includes(key)));
+  return { ...rest, metadata: metadata as KubeObject['metadata'] };
+}
+
 /** Checks one template's object is something Mesitis may create, in the form it will create it. */
 export function normaliseTemplate(template: ResourceTemplate): Result<KubeObject, DomainError> {
   const object = template.object;
@@ -57,7 +66,7 @@ export function normaliseTemplate(template: ResourceTemplate): Result<KubeObject
     return fail(`kind "${object.kind}" is not supported (supported: Deployment, ReplicaSet, Service, Pod, ConfigMap, Secret)`);
   }
   if (typeof object.metadata?.name !== 'string' || object.metadata.name === '') return fail('metadata.name is required');
-  const upgraded = upgradeLegacy(object);
+  const upgraded = upgradeLegacy(withoutServerFields(object));
   if (!upgraded.ok) return fail(upgraded.error);
   if (upgraded.value.apiVersion !== API_VERSION[object.kind]) {
     return fail(`apiVersion "${object.apiVersion}" is not supported for ${object.kind} (use ${API_VERSION[object.kind]})`);

@@ -5,7 +5,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ContainerModule } from 'inversify';
-import { kubernetesApis, type ApiClientOptions } from '../adapters/kubernetes/api-clients.js';
+import { kubernetesApis, type ApiClientOptions, type KubernetesApis } from '../adapters/kubernetes/api-clients.js';
 import { KubernetesClusterApi } from '../adapters/kubernetes/kubernetes-cluster-api.js';
 import { informerConfigSource, type KubernetesConfigSource } from '../adapters/kubernetes/kubernetes-config-source.js';
 import { KubernetesEventReporter } from '../adapters/kubernetes/kubernetes-event-reporter.js';
@@ -19,30 +19,39 @@ export interface KubernetesModuleOptions {
   readonly namespace: string;
   /** Reported as the Events' reportingInstance (the pod name in a cluster). */
   readonly instance?: string;
-  readonly api?: ApiClientOptions;
+  readonly api?: Omit<ApiClientOptions, 'onRequest'>;
 }
+
+/** The clients the four adapters share; not a port, so private to this module. */
+const APIS = Symbol.for('mesitis/kubernetes/KubernetesApis');
 
 export const kubernetesModule = (options: KubernetesModuleOptions) =>
   new ContainerModule(({ bind }) => {
-    const apis = kubernetesApis(options.config, options.api);
-    const { namespace } = options;
+    const { config, namespace } = options;
+    bind<KubernetesApis>(APIS)
+      .toResolvedValue((logger: Logger) => {
+        // Every API request as a debug line, method and path only: how one sees that a catalog request costs none.
+        const log = logger.child({ component: 'kubernetes' });
+        return kubernetesApis(config, { ...options.api, onRequest: (method, path) => log.debug('kubernetes request', { method, path }) });
+      }, [T.Logger])
+      .inSingletonScope();
     bind<KubernetesConfigSource>(T.ConfigSource)
-      .toResolvedValue((logger: Logger) => informerConfigSource(options.config, apis.core, namespace, logger.child({ component: 'config-watch' })), [T.Logger])
+      .toResolvedValue((apis: KubernetesApis, logger: Logger) => informerConfigSource(config, apis.core, namespace, logger.child({ component: 'config-watch' })), [APIS, T.Logger])
       .inSingletonScope();
     bind(T.ClusterApi)
-      .toResolvedValue((logger: Logger) => new KubernetesClusterApi(apis, logger), [T.Logger])
+      .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesClusterApi(apis, logger), [APIS, T.Logger])
       .inSingletonScope();
     bind(T.SecretSource)
-      .toResolvedValue((logger: Logger) => new KubernetesSecretSource(apis.core, namespace, logger), [T.Logger])
+      .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesSecretSource(apis.core, namespace, logger), [APIS, T.Logger])
       .inSingletonScope();
     bind(T.ProblemReporter)
       .toResolvedValue(
-        (source: KubernetesConfigSource, logger: Logger) =>
+        (apis: KubernetesApis, source: KubernetesConfigSource, logger: Logger) =>
           new KubernetesEventReporter(apis.core, namespace, logger, {
             uidOf: (name) => source.uidOf(name),
             ...(options.instance !== undefined ? { instance: options.instance } : {}),
           }),
-        [T.ConfigSource, T.Logger],
+        [APIS, T.ConfigSource, T.Logger],
       )
       .inSingletonScope();
   });

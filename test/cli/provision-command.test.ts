@@ -126,6 +126,6 @@ current-context: ctx
     broker = await exampleBroker({ simulateControllers: false, settings: { readinessTimeoutMs: 100 } });
     const { code, err } = await run(runProvision, ['i-4', '-n', 'client-ns', '--plan', EXAMPLE.apiPlan, '--timeout', '20'], broker);
     expect(code).to.equal(1);
-    expect(err).to.match(/mesitis provision: provision of i-4 failed: .+\n$/);
+    expect(err).to.match(/mesitis provision: provision of i-4 failed: not ready within .+\n$/);
   });
 });

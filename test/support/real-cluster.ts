@@ -4,6 +4,7 @@
  * controller would (a bare apiserver runs none).
  */
 import { randomBytes } from 'node:crypto';
+import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubernetesApis, type KubernetesApis } from '../../src/adapters/kubernetes/api-clients.js';
 import type { ObjectRef } from '../../src/domain/kube-object.js';
@@ -67,20 +68,45 @@ export async function setStatusAsController(admin: KubernetesApis, ref: ObjectRe
   switch (ref.kind) {
     case 'Deployment': {
       const body = await admin.apps.readNamespacedDeployment({ namespace, name });
-      await admin.apps.replaceNamespacedDeploymentStatus({ namespace, name, body: { ...body, status } });
+      await admin.apps.replaceNamespacedDeploymentStatus({ namespace, name, body: { ...body, status: status as never } });
       return;
     }
     case 'ReplicaSet': {
       const body = await admin.apps.readNamespacedReplicaSet({ namespace, name });
-      await admin.apps.replaceNamespacedReplicaSetStatus({ namespace, name, body: { ...body, status } });
+      await admin.apps.replaceNamespacedReplicaSetStatus({ namespace, name, body: { ...body, status: status as never } });
       return;
     }
     case 'Pod': {
       const body = await admin.core.readNamespacedPod({ namespace, name });
-      await admin.core.replaceNamespacedPodStatus({ namespace, name, body: { ...body, status } });
+      await admin.core.replaceNamespacedPodStatus({ namespace, name, body: { ...body, status: status as never } });
       return;
     }
     default:
       throw new Error(`setStatusAsController: ${ref.kind} has no controller-owned status worth setting`);
   }
+}
+
+/** GETs a path of the apiserver as the given identity and returns the body text (e.g. /metrics). */
+export async function getRaw(config: KubeConfig, path: string): Promise<string> {
+  const url = new URL(path, config.getCurrentCluster()!.server);
+  const options: https.RequestOptions = { hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'GET', headers: {} };
+  await config.applyToHTTPSOptions(options);
+  return new Promise((resolve, reject) => {
+    https
+      .get(options, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`GET ${path}: HTTP ${response.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
+/** Requests the apiserver has finished for resources (apiserver_request_total), whoever sent them. */
+export async function finishedResourceRequests(admin: KubeConfig): Promise<number> {
+  return (await getRaw(admin, '/metrics'))
+    .split('\n')
+    .filter((line) => line.startsWith('apiserver_request_total{') && !line.includes('resource=""'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }

@@ -86,6 +86,9 @@ export function openSecretStore(invocation: VerbInvocation): Result<ConsumerSecr
     const why = context.kubeConfigProblem ?? 'no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config)';
     return err(`--secret writes with your own kube credentials: ${why}`);
   }
+  if (context.kubeConfig.getCurrentCluster() === null) {
+    return err('--secret writes with your own kube credentials: the kubeconfig has no current context with a cluster');
+  }
   return ok(new KubernetesConsumerSecretStore(context.kubeConfig));
 }
 

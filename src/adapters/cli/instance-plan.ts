@@ -26,6 +26,6 @@ export async function instancePlanIds(invocation: VerbInvocation, instanceId: st
   }
   const instance = await client.fetchInstance(instanceId);
   if (instance.ok) return ok({ serviceId: instance.value.body.service_id, planId: instance.value.body.plan_id });
-  const hint = flagsAccepted ? '; pass --service and --plan to name them yourself' : '';
+  const hint = flagsAccepted ? '; if its provision never finished, name them with --service and --plan' : '';
   return err(`cannot look up the service and plan of instance ${instanceId}: ${describeOsbFailure(instance.error)}${hint}`);
 }

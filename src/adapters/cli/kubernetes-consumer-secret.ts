@@ -2,33 +2,49 @@
  * ConsumerSecretStore over @kubernetes/client-node with the consumer's own
  * kubeconfig. Replace and delete carry the resourceVersion (and uid) they
  * checked, so a Secret changed in between is never overwritten or removed
- * by mistake. API errors become one line with the apiserver's own reason
- * (the consumer is talking to their own cluster, so the reason is theirs).
+ * by mistake. API errors become one line (see reason()).
  */
-import { ApiException, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { ApiException, type CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { kubernetesApis } from '../kubernetes/api-clients.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { belongsTo, credentialStrings, describeTarget, ownerOf, secretLabels, type ConsumerSecretStore, type SecretTarget } from './consumer-secret.js';
 
 const statusOf = (error: unknown): number | undefined => (error instanceof ApiException ? (error.code as number) : undefined);
 
+/** client-node 1.x hands the Status over as text; older paths give an object. */
+function statusBody(error: ApiException<unknown>): { message?: unknown; reason?: unknown; details?: { causes?: unknown } } {
+  try {
+    const body = typeof error.body === 'string' ? (JSON.parse(error.body) as unknown) : error.body;
+    return body !== null && typeof body === 'object' ? body : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * One line on why the apiserver refused. Refusals of identity (401, 403)
+ * quote the apiserver, whose message names user, verb and namespace: what
+ * the consumer needs to ask for the right Role. Anything else gives only
+ * status, reason and field paths, because the apiserver echoes field values
+ * back in its messages, and here those values are credentials.
+ */
 function reason(error: unknown, server: string | undefined): string {
   if (!(error instanceof ApiException)) return `cannot reach the Kubernetes API${server ? ` at ${server}` : ''}: ${(error as Error).message}`;
-  const body = error.body as unknown;
-  try {
-    const status = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: unknown };
-    if (typeof status.message === 'string') return `${error.code}: ${status.message}`;
-  } catch {
-    // not a Status object: the code alone has to do
-  }
-  return `the Kubernetes API answered ${error.code}`;
+  const body = statusBody(error);
+  const status = `${error.code}${typeof body.reason === 'string' ? ` ${body.reason}` : ''}`;
+  if ((error.code === 401 || error.code === 403) && typeof body.message === 'string') return `${status}: ${body.message}`;
+  const causes = Array.isArray(body.details?.causes) ? (body.details.causes as { field?: unknown; reason?: unknown }[]) : [];
+  const fields = causes.map((cause) => `${typeof cause.field === 'string' ? cause.field : '(object)'} ${typeof cause.reason === 'string' ? cause.reason : ''}`.trim());
+  return fields.length > 0 ? `${status} (${fields.join('; ')})` : status;
 }
 
 export class KubernetesConsumerSecretStore implements ConsumerSecretStore {
   private readonly core: CoreV1Api;
   private readonly server: string | undefined;
 
+  /** The config must have a current cluster. Requests get the shared deadline, so a silent apiserver cannot hang the CLI. */
   constructor(config: KubeConfig) {
-    this.core = config.makeApiClient(CoreV1Api);
+    this.core = kubernetesApis(config).core;
     this.server = config.getCurrentCluster()?.server;
   }
 

@@ -49,8 +49,15 @@ type Query = Readonly<Record<string, string | undefined>>;
 
 const segment = encodeURIComponent;
 
+/** `services.0.id`: array indexes kept, the member indexes io-ts adds inside an intersection dropped. */
+const pathOf = (error: t.ValidationError): string =>
+  error.context
+    .filter((entry, index) => entry.key !== '' && (error.context[index - 1]?.type as { _tag?: string } | undefined)?._tag !== 'IntersectionType')
+    .map((entry) => entry.key)
+    .join('.');
+
 function decodePath(errors: t.Errors): string {
-  const paths = errors.map((error) => error.context.map((entry) => entry.key).filter((key) => key !== '').join('.'));
+  const paths = errors.map(pathOf);
   const unique = [...new Set(paths)].slice(0, 3);
   return unique.length > 0 && unique[0] !== '' ? `missing or invalid ${unique.join(', ')}` : 'not the expected JSON object';
 }

@@ -54,7 +54,9 @@ function toProblem(error: t.ValidationError, source: string, prefix: string): Co
     if (parent !== undefined && !isCombinator(parent.type) && entry.key !== '') field = joinPath(field, entry.key);
   });
   const type = error.context[error.context.length - 1]?.type;
-  const expected = type ? (EXPECTED[type.constructor.name] ?? type.name) : 'something else';
+  // io-ts's own types carry a _tag; the custom codecs above are named in words instead.
+  const tag = (type as { _tag?: string } | undefined)?._tag ?? '';
+  const expected = EXPECTED[tag] ?? type?.name ?? 'something else';
   return { source, field, message: error.value === undefined ? 'is required' : `must be ${expected}` };
 }
 

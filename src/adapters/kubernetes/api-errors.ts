@@ -32,7 +32,7 @@ export interface ApiFailure {
 const NETWORK_NAMES = new Set(['FetchError', 'AbortError', 'TimeoutError']);
 const SOCKET_CODE = /^E[A-Z0-9_]+$|^(?:ERR|UND_ERR)_[A-Z0-9_]+$/;
 const WORD = /^[A-Za-z][A-Za-z0-9]*$/;
-const FIELD_PATH = /^[A-Za-z0-9_.[\]/-]+$/;
+const FIELD_PATH = /^[^"\\\x00-\x1f]{1,256}$/;
 
 type Fields = Record<string, unknown>;
 const asRecord = (value: unknown): Fields | undefined =>
@@ -45,6 +45,16 @@ function statusOf(error: Fields): number | undefined {
     if (typeof candidate === 'number' && candidate >= 100 && candidate < 600) return candidate;
   }
   return undefined;
+}
+
+/** The Status object the server answered with: client-node keeps it as the raw response text. */
+function statusBody(body: unknown): Fields | undefined {
+  if (typeof body !== 'string') return asRecord(body);
+  try {
+    return asRecord(JSON.parse(body));
+  } catch {
+    return undefined;
+  }
 }
 
 function causesOf(body: Fields | undefined): ApiFailure['causes'] {
@@ -61,7 +71,7 @@ export function describeApiError(error: unknown): ApiFailure {
   const fields = asRecord(error) ?? {};
   const status = statusOf(fields);
   if (status !== undefined) {
-    const body = asRecord(fields['body']);
+    const body = statusBody(fields['body']);
     const reason = word(body?.['reason']);
     return { status, ...(reason !== undefined ? { reason } : {}), causes: causesOf(body) };
   }
@@ -116,6 +126,10 @@ export function translateApiError(error: unknown, action: ApiAction): DomainErro
     case 401:
       return domainError('Forbidden', `the cluster did not accept the broker's credentials to ${action.verb} ${action.what}`);
     case 403:
+      // Admission refuses new objects in a namespace being deleted with a 403 too; that is not a matter of permissions.
+      if (failure.causes.some((c) => c.reason === 'NamespaceTerminating')) {
+        return domainError('ConfigInvalid', `${action.what} cannot be created: namespace "${action.namespace ?? ''}" is being deleted`);
+      }
       return domainError('Forbidden', `the broker is not allowed to ${action.verb} ${action.what}`);
     case 404:
       // A create names its namespace; the only thing that can be missing is that namespace, from the provider's configuration.

@@ -4,7 +4,9 @@
  * --kubeconfig, else KUBECONFIG, else ~/.kube/config (kubectl's rules, see
  * ../cli/kubeconfig.ts), else the pod's service account.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../cli/kubeconfig.js';
 
@@ -24,7 +26,7 @@ const inCluster = (env: Env): boolean =>
   (env['KUBERNETES_SERVICE_HOST'] ?? '') !== '' && (env['KUBERNETES_SERVICE_PORT'] ?? '') !== '';
 
 /** The kubeconfig to run with; a problem naming what is missing when there is none. */
-export function brokerKubeConfig(explicit: string | undefined, env: Env): KubeConfigOutcome {
+export function brokerKubeConfig(explicit: string | undefined, env: Env, serviceAccountDir = SERVICE_ACCOUNT_DIR): KubeConfigOutcome {
   const loaded = loadKubeConfig(explicit, env);
   if (loaded.problem !== undefined) return { ok: false, problem: loaded.problem };
   if (loaded.config !== undefined) {
@@ -34,13 +36,26 @@ export function brokerKubeConfig(explicit: string | undefined, env: Env): KubeCo
   if (!inCluster(env)) {
     return { ok: false, problem: 'no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a pod (KUBERNETES_SERVICE_HOST is not set)' };
   }
-  const config = new KubeConfig();
-  try {
-    config.loadFromCluster();
-  } catch (error) {
-    return { ok: false, problem: `cannot use the pod's service account: ${(error as Error).message}` };
+  if (!existsSync(`${serviceAccountDir}/token`)) {
+    return { ok: false, problem: `running in a pod but the service account token ${serviceAccountDir}/token is missing (automountServiceAccountToken: false?)` };
   }
-  return { ok: true, value: { config, source: 'in-cluster service account' } };
+  return { ok: true, value: { config: inClusterConfig(env, serviceAccountDir), source: 'in-cluster service account' } };
+}
+
+/**
+ * What KubeConfig.loadFromCluster() builds, from the environment given rather
+ * than process.env. The token is re-read as it rotates (tokenFile provider).
+ */
+function inClusterConfig(env: Env, serviceAccountDir: string): KubeConfig {
+  const host = env['KUBERNETES_SERVICE_HOST']!;
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'in-cluster', server: `https://${isIPv6(host) ? `[${host}]` : host}:${env['KUBERNETES_SERVICE_PORT']}`, caFile: `${serviceAccountDir}/ca.crt`, skipTLSVerify: false }],
+    users: [{ name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: `${serviceAccountDir}/token` } } }],
+    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'service-account' }],
+    currentContext: 'in-cluster',
+  });
+  return config;
 }
 
 /**

@@ -92,6 +92,8 @@ export class KubernetesClusterApi implements ClusterApi {
     const namespace = object.metadata.namespace ?? '';
     if (namespace === '') return err(domainError('ConfigInvalid', `${object.kind} "${object.metadata.name}" names no namespace`));
     const ref = { kind: object.kind, namespace, name: object.metadata.name };
+    // The apiserver answers this one with a 500, which would read as an outage.
+    if (object.metadata.resourceVersion !== undefined) return err(domainError('ConfigInvalid', `${describeRef(ref)}: resourceVersion should not be set on objects to be created`));
     return this.call({ verb: 'create', what: describeRef(ref), namespace }, async () =>
       plain(ref.kind, await this.operations[ref.kind].create(namespace, object)),
     );

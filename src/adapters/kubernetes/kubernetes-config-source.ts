@@ -223,10 +223,13 @@ export class KubernetesConfigSource implements ConfigSource {
   }
 }
 
+export type RetryTuning = Pick<KubernetesConfigSourceOptions, 'initialRetryMs' | 'maxRetryMs' | 'connectTimeoutMs' | 'startTimeoutMs'>;
+
 /** The source as `mesitis serve` runs it: client-node's informer over the API. */
-export function informerConfigSource(config: KubeConfig, core: CoreV1Api, namespace: string, logger: Logger): KubernetesConfigSource {
+export function informerConfigSource(config: KubeConfig, core: CoreV1Api, namespace: string, logger: Logger, tuning: RetryTuning = {}): KubernetesConfigSource {
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
   return new KubernetesConfigSource({
+    ...tuning,
     namespace,
     logger,
     list: () => core.listNamespacedConfigMap({ namespace, labelSelector: KIND_LABEL }),

@@ -42,7 +42,9 @@ function stringMap(value: unknown, field: string, checkKey: (key: string) => boo
 
 function metadataProblems(object: KubeObject): string[] {
   const { name, labels, annotations } = object.metadata;
-  // Service names become DNS labels of their own; everything else is a subdomain.
+  // Service names are DNS labels. Kubernetes 1.34+ also accepts a leading digit, older
+  // clusters do not: the stricter rule keeps a name like "{{ instance.shortId }}"
+  // (hex, sometimes starting with a digit) from working in dev and failing on a real cluster.
   const nameOk = object.kind === 'Service' ? name.length <= 63 && DNS_1035_LABEL.test(name) : isDnsSubdomain(name);
   return [
     ...(nameOk ? [] : [`metadata.name: "${name}" is not a valid ${object.kind} name (lower case letters, digits, "-"${object.kind === 'Service' ? ', starting with a letter, at most 63' : ' and ".", at most 253'})`]),

@@ -1,7 +1,8 @@
 /**
  * What the API server does to an object as it stores it, beyond validation:
- * Secret `stringData` folded into base64 `data`, status left to controllers,
- * and the metadata only the server sets.
+ * Secret `stringData` folded into base64 `data`, the spec defaults clients
+ * read back (workload replicas, Service type and port protocol/targetPort),
+ * status left to controllers, and the metadata only the server sets.
  */
 import type { KubeObject } from '../../domain/kube-object.js';
 
@@ -25,6 +26,21 @@ function foldStringData(object: KubeObject): KubeObject {
   return { ...rest, type: object['type'] ?? 'Opaque', data };
 }
 
+type Fields = Record<string, unknown>;
+const isRecord = (value: unknown): value is Fields => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The defaults a real server fills in (checked against kube-apiserver 1.36); absent fields only. */
+function withSpecDefaults(object: KubeObject): KubeObject {
+  const spec = object['spec'];
+  if (!isRecord(spec)) return object;
+  if (WORKLOADS.has(object.kind)) return { ...object, spec: { replicas: 1, ...spec } };
+  if (object.kind !== 'Service') return object;
+  const ports = Array.isArray(spec['ports'])
+    ? spec['ports'].map((port: unknown) => (isRecord(port) ? { protocol: 'TCP', ...(port['port'] !== undefined ? { targetPort: port['port'] } : {}), ...port } : port))
+    : spec['ports'];
+  return { ...object, spec: { type: 'ClusterIP', ...spec, ...(ports !== undefined ? { ports } : {}) } };
+}
+
 export interface ServerFacts {
   readonly uid: string;
   readonly resourceVersion: string;
@@ -35,7 +51,7 @@ export interface ServerFacts {
 const timestamp = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;
 
 export function storedOnCreate(object: KubeObject, facts: ServerFacts): KubeObject {
-  const folded = foldStringData(object);
+  const folded = withSpecDefaults(foldStringData(object));
   const { status, ...rest } = folded;
   const initial = INITIAL_STATUS[object.kind];
   return {
@@ -53,7 +69,7 @@ export function storedOnCreate(object: KubeObject, facts: ServerFacts): KubeObje
 
 /** An update keeps what the server owns (identity, creation time, controller status) and bumps the version. */
 export function storedOnReplace(previous: KubeObject, object: KubeObject, resourceVersion: string): KubeObject {
-  const folded = foldStringData(object);
+  const folded = withSpecDefaults(foldStringData(object));
   const { status, ...rest } = folded;
   const keepStatus = STATUS_OWNED_BY_CONTROLLERS.has(object.kind) ? previous['status'] : status;
   const previousGeneration = typeof previous.metadata['generation'] === 'number' ? previous.metadata['generation'] : undefined;

@@ -28,7 +28,7 @@ export interface RedisConnectionSettings {
   readonly commandTimeoutMs?: number;
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 const MAX_RECONNECT_DELAY_MS = 1000;
 

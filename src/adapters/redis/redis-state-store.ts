@@ -18,7 +18,7 @@ import type { BindingRecord, InstanceRecord } from '../../domain/records.js';
 import { all, err, ok, type Result } from '../../domain/result.js';
 import * as codec from '../state/record-codec.js';
 import { alreadyExists, changedSinceRead } from '../state/store-errors.js';
-import { ConnectionWatch, createRedisClient, describeError, type RedisConnectionSettings } from './redis-connection.js';
+import { ConnectionWatch, DEFAULT_CONNECT_TIMEOUT_MS, createRedisClient, describeError, type RedisConnectionSettings } from './redis-connection.js';
 import { translateRedisError } from './redis-errors.js';
 import { defineStateScripts, type StateScripts } from './redis-scripts.js';
 
@@ -47,7 +47,7 @@ export class RedisStateStore implements StateStore {
     this.logger = options.logger;
     this.client = createRedisClient(options);
     this.scripts = defineStateScripts(this.client);
-    this.watch = new ConnectionWatch(this.client, options.connectTimeoutMs ?? 2000, options.logger);
+    this.watch = new ConnectionWatch(this.client, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.logger);
   }
 
   async getInstance(id: string): Promise<Result<Stored<InstanceRecord> | undefined>> {

@@ -18,8 +18,10 @@ export interface Lock {
 /**
  * Instance and binding records. Writes are create-if-absent or
  * compare-and-set, so several broker replicas can share one store. A
- * mismatch is a ConcurrencyError; an unreachable store is Unavailable; a
- * record that cannot be decoded is Infrastructure.
+ * mismatch is a ConcurrencyError; an unreachable store is Unavailable (for a
+ * write: outcome unknown, read again before retrying); a record that cannot
+ * be decoded is Infrastructure. Revisions are never reused for an id, even
+ * after a delete and re-create.
  */
 export interface StateStore {
   /** The instance record, or undefined when absent. */
@@ -28,7 +30,7 @@ export interface StateStore {
   createInstance(record: InstanceRecord): Promise<Result<Revision>>;
   /** Replaces the record only if it is still at `expected`; ConcurrencyError otherwise (also when absent). */
   updateInstance(record: InstanceRecord, expected: Revision): Promise<Result<Revision>>;
-  /** Removes the record only if it is still at `expected`; ok when already absent. */
+  /** Removes the record only if it is still at `expected`; ok when already absent. Its bindings are the caller's to remove first. */
   deleteInstance(id: string, expected: Revision): Promise<Result<void>>;
   /** Every instance record, in no particular order. */
   listInstances(): Promise<Result<InstanceRecord[]>>;

@@ -104,3 +104,16 @@ describe('domain/resource-template', () => {
     });
   });
 });
+
+describe('domain/resource-template server-set fields', () => {
+  it('drops what the API server sets, so a template copied from `kubectl get -o yaml` can be created', () => {
+    const copied = {
+      apiVersion: 'v1', kind: 'ConfigMap', status: { phase: 'x' },
+      metadata: { name: 'c', resourceVersion: '42', uid: 'u-1', creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [], labels: { a: 'b' } },
+      data: { k: 'v' },
+    };
+    const result = normaliseTemplate({ source: 'copied', labels: {}, object: copied });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value).to.deep.equal({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: 'b' } }, data: { k: 'v' } });
+  });
+});

@@ -114,6 +114,14 @@ describe('adapters/memory/memory-cluster', () => {
       expect(cluster.create(configMap('1.settings.v2')).ok).to.equal(true);
     });
 
+    it('fills in the spec defaults a real server does: workload replicas, Service type and port protocol/targetPort', () => {
+      const { replicas: _omitted, ...spec } = deployment('d')['spec'] as Record<string, unknown>;
+      expect((created(cluster, deployment('d', { spec }))['spec'] as Record<string, unknown>)['replicas']).to.equal(1);
+      expect((created(cluster, deployment('kept'))['spec'] as Record<string, unknown>)['replicas']).to.equal(2);
+      const service = created(cluster, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: NS }, spec: { ports: [{ port: 80 }, { port: 81, targetPort: 'http', protocol: 'UDP' }] } });
+      expect(service['spec']).to.deep.equal({ type: 'ClusterIP', ports: [{ protocol: 'TCP', targetPort: 80, port: 80 }, { protocol: 'UDP', targetPort: 'http', port: 81 }] });
+    });
+
     it('folds Secret stringData into base64 data, like the API server', () => {
       const secret = created(cluster, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: NS }, data: { user: 'dXNlcg==' }, stringData: { password: 'example-password-1' } });
       expect(secret).to.not.have.property('stringData');

@@ -1,0 +1,126 @@
+/**
+ * What scenarios share in one run: the test kube-apiserver, redis-server
+ * (each started on first use, stopped at the end), the API request counter
+ * on the apiserver, and progress output.
+ */
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1ConfigMap, type V1Deployment, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import type { KubeObject } from '../../src/domain/kube-object.js';
+import { startRedisServer, type RedisServer } from '../../test/support/redis-server.js';
+import { startTestCluster, type TestCluster } from '../../test/support/test-cluster.js';
+import { ApiCounter } from './api-counter.js';
+import { inParallel } from './measure.js';
+
+export interface Sizes {
+  readonly catalogEntries: number;
+  readonly catalogLoad: { readonly connections: number; readonly durationSeconds: number; readonly rounds: number };
+  readonly lifecycle: { readonly maxCycles: number; readonly maxMs: number; readonly concurrency: readonly number[] };
+  readonly costPlans: readonly number[];
+  readonly cost: { readonly iterations: number; readonly maxMs: number };
+  readonly scale: { readonly entries: number; readonly levels: readonly number[]; readonly probes: number; readonly catalogSeconds: number };
+}
+
+export const FULL: Sizes = {
+  catalogEntries: 1000,
+  catalogLoad: { connections: 10, durationSeconds: 8, rounds: 2 },
+  lifecycle: { maxCycles: 5000, maxMs: 6000, concurrency: [1, 8] },
+  costPlans: [1, 5, 20],
+  cost: { iterations: 30, maxMs: 45_000 },
+  scale: { entries: 1000, levels: [100, 1000, 10_000], probes: 200, catalogSeconds: 5 },
+};
+
+export const QUICK: Sizes = {
+  catalogEntries: 100,
+  catalogLoad: { connections: 10, durationSeconds: 1.5, rounds: 1 },
+  lifecycle: { maxCycles: 200, maxMs: 1000, concurrency: [1, 8] },
+  costPlans: [1, 5, 20],
+  cost: { iterations: 3, maxMs: 10_000 },
+  scale: { entries: 100, levels: [50, 500], probes: 20, catalogSeconds: 1 },
+};
+
+export interface RealCluster {
+  readonly cluster: TestCluster;
+  /** Admin identity: speed, not RBAC, is measured here. */
+  readonly config: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  /** Counts every request this process sends to the apiserver. */
+  readonly counter: ApiCounter;
+}
+
+export class Environment {
+  private cluster: Promise<RealCluster> | undefined;
+  private redis: Promise<RedisServer> | undefined;
+  private readonly started = Date.now();
+
+  constructor(readonly quick: boolean, readonly sizes: Sizes) {}
+
+  progress(line: string): void {
+    const seconds = ((Date.now() - this.started) / 1000).toFixed(1).padStart(6);
+    process.stderr.write(`[${seconds}s] ${line}\n`);
+  }
+
+  realCluster(): Promise<RealCluster> {
+    this.cluster ??= (async () => {
+      this.progress('starting the test kube-apiserver ...');
+      const cluster = await startTestCluster();
+      const config = new KubeConfig();
+      config.loadFromFile(cluster.adminKubeconfig);
+      this.progress(`test kube-apiserver ready at ${cluster.server}`);
+      return { cluster, config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), counter: new ApiCounter(cluster.server) };
+    })();
+    return this.cluster;
+  }
+
+  redisServer(): Promise<RedisServer> {
+    this.redis ??= startRedisServer();
+    return this.redis;
+  }
+
+  async close(): Promise<void> {
+    const cluster = this.cluster;
+    const redis = this.redis;
+    this.cluster = undefined;
+    this.redis = undefined;
+    await Promise.allSettled([
+      cluster?.then(async (c) => { c.counter.stop(); await c.cluster.stop(); }),
+      redis?.then((r) => r.stop()),
+    ]);
+  }
+}
+
+/** Creates namespaces (idempotently) and then the objects, `parallel` at a time. */
+export async function applyToCluster(real: RealCluster, namespaces: readonly string[], objects: readonly KubeObject[], parallel = 8): Promise<void> {
+  for (const name of namespaces) {
+    try {
+      await real.core.createNamespace({ body: { metadata: { name } } });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409) throw error;
+    }
+  }
+  await inParallel(objects, parallel, (object) => createObject(real, object));
+}
+
+/** One object through the typed client-node call for its kind, as a program using client-node directly would. */
+export async function createObject(real: Pick<RealCluster, 'core' | 'apps'>, object: KubeObject): Promise<void> {
+  const namespace = object.metadata.namespace ?? '';
+  switch (object.kind) {
+    case 'ConfigMap': await real.core.createNamespacedConfigMap({ namespace, body: object as unknown as V1ConfigMap }); return;
+    case 'Secret': await real.core.createNamespacedSecret({ namespace, body: object as unknown as V1Secret }); return;
+    case 'Service': await real.core.createNamespacedService({ namespace, body: object as unknown as V1Service }); return;
+    case 'Deployment': await real.apps.createNamespacedDeployment({ namespace, body: object as unknown as V1Deployment }); return;
+    default: throw new Error(`bug: the bench creates no ${object.kind}`);
+  }
+}
+
+/** Deletes one object the way the broker does (background propagation). */
+export async function deleteObject(real: Pick<RealCluster, 'core' | 'apps'>, object: KubeObject): Promise<void> {
+  const namespace = object.metadata.namespace ?? '';
+  const request = { namespace, name: object.metadata.name, propagationPolicy: 'Background' };
+  switch (object.kind) {
+    case 'ConfigMap': await real.core.deleteNamespacedConfigMap(request); return;
+    case 'Secret': await real.core.deleteNamespacedSecret(request); return;
+    case 'Service': await real.core.deleteNamespacedService(request); return;
+    case 'Deployment': await real.apps.deleteNamespacedDeployment(request); return;
+    default: throw new Error(`bug: the bench deletes no ${object.kind}`);
+  }
+}

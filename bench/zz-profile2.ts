@@ -1,0 +1,16 @@
+import { MEMORY_STATE, startBenchBroker } from './support/brokers.js';
+import { catalogEntries } from './support/fixtures.js';
+import { load } from './support/load.js';
+import { fetchRaw, startBareKoa } from './support/bare-koa.js';
+const n = Number(process.argv[2] ?? 1000);
+const mode = process.argv[3] ?? 'broker';
+const broker = await startBenchBroker('p', { kind: 'memory', objects: catalogEntries('p', n) }, MEMORY_STATE);
+const first = await fetchRaw(broker.url + '/v2/catalog', broker.headers);
+const bare = await startBareKoa(first, mode === 'string');
+const url = (mode === 'broker' ? broker.url : bare.url) + '/v2/catalog';
+await load(url, broker.headers, { connections: 10, durationSeconds: 3 });
+const u0 = process.cpuUsage();
+const b = await load(url, broker.headers, { connections: 10, durationSeconds: 6 });
+const u = process.cpuUsage(u0);
+console.log(mode, n, Math.round(b.requestsPerSecond), 'p99', b.p99Ms, 'cpu us/request (process incl worker)', Math.round((u.user + u.system) / b.requests));
+await broker.stop(); await bare.stop();

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { runDeprovision } from '../../src/adapters/cli/deprovision-command.js';
+import { runProvision } from '../../src/adapters/cli/provision-command.js';
+import { runStatus } from '../../src/adapters/cli/status-command.js';
+import type { MemoryBroker } from '../support/memory-broker.js';
+import { EXAMPLE, exampleBroker, run } from './cli-harness.js';
+
+describe('mesitis status and deprovision', () => {
+  let broker: MemoryBroker;
+  afterEach(async () => { await broker.stop(); });
+
+  describe('with controllers that make objects ready', () => {
+    beforeEach(async () => {
+      broker = await exampleBroker();
+      expect((await run(runProvision, ['i-1', '-n', 'client-ns', '--plan', EXAMPLE.apiPlan, '-p', 'tier=gold'], broker)).code).to.equal(0);
+    });
+
+    it('shows the state, service, plan and parameters of an instance', async () => {
+      const { code, out } = await run(runStatus, ['i-1', '-n', 'client-ns'], broker);
+      expect(code).to.equal(0);
+      expect(out).to.match(/^STATE\s+succeeded$/m);
+      expect(out).to.match(new RegExp(`^SERVICE\\s+${EXAMPLE.apiService} \\(${EXAMPLE.apiServiceId}\\)$`, 'm'));
+      expect(out).to.match(/^PARAMETERS\s+tier=gold$/m);
+      const json = await run(runStatus, ['i-1', '-n', 'client-ns', '-o', 'json'], broker);
+      expect(JSON.parse(json.out)).to.deep.include({ instance_id: 'i-1', instance: { service_id: EXAMPLE.apiServiceId, plan_id: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e04', parameters: { tier: 'gold' }, service: EXAMPLE.apiService, plan: EXAMPLE.apiPlan } });
+    });
+
+    it('does not show another namespace\'s instance', async () => {
+      const { code, err } = await run(runStatus, ['i-1', '-n', 'reports-ns'], broker);
+      expect(code).to.equal(1);
+      expect(err).to.equal('mesitis status: 404 Not Found: instance i-1 does not exist\n');
+    });
+
+    it('deprovisions, removing the instance\'s objects, after which status says it is gone', async () => {
+      expect(broker.cluster.list('Deployment', 'api-ns')).to.have.length(1);
+      const { code, out } = await run(runDeprovision, ['i-1', '-n', 'client-ns'], broker);
+      expect(code).to.equal(0);
+      expect(out).to.equal('instance i-1 deprovisioned\n');
+      expect(broker.cluster.list('Deployment', 'api-ns')).to.have.length(0);
+      expect(broker.cluster.list('Service', 'api-ns')).to.have.length(0);
+      const status = await run(runStatus, ['i-1', '-n', 'client-ns'], broker);
+      expect(status.code).to.equal(1);
+      expect(status.err).to.match(/^mesitis status: 410 Gone: /);
+      const again = await run(runDeprovision, ['i-1', '-n', 'client-ns'], broker);
+      expect(again.code).to.equal(1);
+    });
+
+    it('prints JSON with -o json', async () => {
+      const { code, out } = await run(runDeprovision, ['i-1', '-n', 'client-ns', '-o', 'json'], broker);
+      expect(code).to.equal(0);
+      expect(JSON.parse(out)).to.deep.include({ instance_id: 'i-1', namespace: 'client-ns', state: 'succeeded' });
+    });
+  });
+
+  describe('an instance whose provision never finishes', () => {
+    beforeEach(async () => {
+      broker = await exampleBroker({ simulateControllers: false });
+      expect((await run(runProvision, ['i-2', '-n', 'client-ns', '--plan', EXAMPLE.apiPlan, '--no-wait'], broker)).code).to.equal(0);
+    });
+
+    it('has a status of "in progress" without details, exit 0', async () => {
+      const { code, out } = await run(runStatus, ['i-2', '-n', 'client-ns'], broker);
+      expect(code).to.equal(0);
+      expect(out).to.match(/^STATE\s+in progress$/m);
+      expect(out).to.match(/^DETAILS\s+not available: 404 Not Found: .*still being provisioned/m);
+    });
+
+    it('can be deprovisioned once --plan names what the broker will not tell', async () => {
+      const asked = await run(runDeprovision, ['i-2', '-n', 'client-ns'], broker);
+      expect(asked.code).to.equal(1);
+      expect(asked.err).to.contain('name them with --service and --plan');
+      const { code } = await run(runDeprovision, ['i-2', '-n', 'client-ns', '--plan', EXAMPLE.apiPlan], broker);
+      expect(code).to.equal(0);
+      expect(broker.cluster.list('Deployment', 'api-ns')).to.have.length(0);
+      expect(await broker.store.getInstance('i-2')).to.satisfy((stored: { ok: boolean; value?: { record: { status: string } } }) =>
+        stored.ok && (stored.value === undefined || stored.value.record.status === 'gone'));
+    });
+  });
+});

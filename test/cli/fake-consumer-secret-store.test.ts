@@ -1,0 +1,13 @@
+import { describeConsumerSecretStore } from './consumer-secret-store.contract.js';
+import { FakeConsumerSecretStore } from './fake-consumer-secret-store.js';
+
+describeConsumerSecretStore('in-memory fake', async () => {
+  const store = new FakeConsumerSecretStore();
+  return {
+    store,
+    namespace: 'client-ns',
+    plant: async (name, labels) => store.plant('client-ns', name, labels),
+    read: async (name) => store.secrets.get(`client-ns/${name}`),
+    cleanup: async () => undefined,
+  };
+});

@@ -1,0 +1,250 @@
+/**
+ * `mesitis serve` end to end: the broker as its own process against a real
+ * kube-apiserver, under exactly the Helm chart's RBAC (the provider namespace
+ * and the chart's target namespace, api-ns), with the examples/ provider
+ * setup applied by an admin. A bare apiserver runs no controllers, so the
+ * test plays the Deployment controller and writes its status.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { loadManifests } from '../../src/adapters/config/manifest-loader.js';
+import type { KubernetesApis } from '../../src/adapters/kubernetes/api-clients.js';
+import { EVENT_REASON } from '../../src/adapters/kubernetes/kubernetes-event-reporter.js';
+import { refOf, type KubeObject } from '../../src/domain/kube-object.js';
+import { REPO_ROOT, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
+import { applyChartRbac, applyObjects, loadKubeconfig } from '../support/chart-rbac.js';
+import { helmPrerequisite } from '../support/helm.js';
+import { osb, type OsbRequestOptions, type OsbResponse } from '../support/osb-client.js';
+import { requireOrSkip } from '../support/prerequisites.js';
+import { adminApis, finishedResourceRequests, setStatusAsController } from '../support/real-cluster.js';
+import { sharedTestCluster, testClusterPrerequisite, type TestCluster } from '../support/test-cluster.js';
+
+const run = promisify(execFile);
+const PROVIDER = 'provider-ns';
+const CONSUMER = 'client-ns';
+const TARGET = 'api-ns';
+const AUTH = { username: 'platform', password: `e2e-${randomUUID()}` };
+const API_SERVICE = { service: '0e4d7c1a-8b3f-4a52-9c6d-2f1e0a9b8c07', plan: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e04' };
+const TIME_PLAN = '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e03';
+const ENTRY_LABELS = { 'mesitis/kind': 'catalog-entry', 'mesitis/enabled': 'true' };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms, last: ${JSON.stringify(value)}`);
+    await sleep(100);
+  }
+}
+
+const entryConfigMap = (name: string, entry: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: PROVIDER, labels: ENTRY_LABELS }, data: { 'wrapped-resource': JSON.stringify(entry) },
+});
+
+
+describe('mesitis serve against a real kube-apiserver, with the chart\'s least-privilege RBAC', function () {
+  this.timeout(120_000);
+  let cluster: TestCluster;
+  let admin: KubernetesApis;
+  let adminConfig: KubeConfig;
+  let broker: BrokerProcess;
+  const call = (method: string, path: string, options: OsbRequestOptions = {}): Promise<OsbResponse> =>
+    osb(broker.url, method, path, { auth: AUTH, ...options });
+  const catalogNames = async (path = '/v2/catalog') => ((await call('GET', path)).body.services as { name: string }[]).map((s) => s.name).sort();
+  const objectsOf = async (namespace: string, selector: string) => {
+    const [configMaps, deployments, services] = await Promise.all([
+      admin.core.listNamespacedConfigMap({ namespace, labelSelector: selector }),
+      admin.apps.listNamespacedDeployment({ namespace, labelSelector: selector }),
+      admin.core.listNamespacedService({ namespace, labelSelector: selector }),
+    ]);
+    return [...configMaps.items, ...deployments.items, ...services.items];
+  };
+
+  before(async function () {
+    requireOrSkip(this, 'the `mesitis serve` end-to-end suite', testClusterPrerequisite() ?? helmPrerequisite());
+    this.timeout(30 * 60_000); // first run on a machine builds kube-apiserver and helm
+    cluster = await sharedTestCluster();
+    admin = adminApis(cluster.adminKubeconfig);
+    adminConfig = loadKubeconfig(cluster.adminKubeconfig);
+    const rbac = await applyChartRbac(cluster.adminKubeconfig, PROVIDER);
+    expect(rbac.serviceAccount).to.equal(cluster.brokerServiceAccount);
+    const examples = await loadManifests([`${REPO_ROOT}examples`], PROVIDER);
+    expect(examples.problems).to.deep.equal([]);
+    await applyObjects(adminConfig, examples.objects);
+    broker = await startBrokerProcess(['serve', '--kubeconfig', cluster.brokerKubeconfig, '--namespace', PROVIDER, '--username', AUTH.username, '--password', AUTH.password, '--log-level', 'debug']);
+  });
+
+  after(async () => {
+    const code = await broker?.stop();
+    if (broker) expect(code, broker.output()).to.equal(0);
+  });
+
+  it('serves the examples\' catalog, and only to callers with the credentials', async () => {
+    expect(await catalogNames()).to.deep.equal(['api-api-service', 'platform-time-service', 'weather-forecast-api']);
+    expect((await osb(broker.url, 'GET', '/v2/catalog')).status).to.equal(401);
+    expect((await fetch(`${broker.url}/readyz`)).status).to.equal(200);
+  });
+
+  it('provisions a dedicated instance into the target namespace, labelled, ready when its Deployment is, gone after deprovision', async () => {
+    const id = randomUUID();
+    const context = { platform: 'kubernetes', namespace: CONSUMER, instance_name: 'e2e-api' };
+    const body = { service_id: API_SERVICE.service, plan_id: API_SERVICE.plan, context };
+    const base = `/namespaces/${CONSUMER}/v2/service_instances/${id}`;
+    const lastOperation = () => call('GET', `${base}/last_operation`);
+    expect((await call('PUT', `${base}?accepts_incomplete=true`, { body })).status).to.equal(202);
+
+    const selector = `mesitis/instance=${id}`;
+    const objects = await until('objects created', () => objectsOf(TARGET, selector), (found) => found.length === 3);
+    const service = objects.find((o) => 'spec' in o && (o as { spec?: { ports?: unknown } }).spec?.ports !== undefined)!;
+    const deployment = objects.find((o) => 'spec' in o && (o as { spec?: { template?: unknown } }).spec?.template !== undefined)!;
+    for (const object of objects) {
+      expect(object.metadata?.labels).to.include({ 'app.kubernetes.io/managed-by': 'mesitis', 'mesitis/instance': id, 'mesitis/offering': 'api-service', 'mesitis/consumer-namespace': CONSUMER });
+    }
+    const shortName = service.metadata!.name!;
+    expect(objects.map((o) => o.metadata!.name).sort()).to.deep.equal([shortName, shortName, `${shortName}-config`]);
+    expect((await lastOperation()).body.state).to.equal('in progress');
+
+    // No controllers here: the test reports the rollout the Deployment controller would.
+    await setStatusAsController(admin, { kind: 'Deployment', namespace: TARGET, name: deployment.metadata!.name! }, {
+      observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1,
+    });
+    await until('provisioned', lastOperation, (r) => r.body?.state === 'succeeded');
+
+    const binding = await call('PUT', `${base}/service_bindings/${randomUUID()}`, { body });
+    expect(binding.status).to.equal(201);
+    expect(binding.body.credentials).to.deep.include({ host: `${shortName}.${TARGET}.svc.cluster.local`, port: 80 });
+
+    expect((await call('DELETE', `${base}?service_id=${API_SERVICE.service}&plan_id=${API_SERVICE.plan}&accepts_incomplete=true`)).status).to.equal(202);
+    await until('deprovisioned', lastOperation, (r) => r.status === 410);
+    expect(await objectsOf(TARGET, selector)).to.deep.equal([]);
+  });
+
+  it('binds with credentials read from the real Secret, on every bind, and never logs them', async () => {
+    const services = (await call('GET', '/v2/catalog')).body.services as { id: string; name: string }[];
+    const serviceId = services.find((s) => s.name === 'platform-time-service')!.id;
+    const id = randomUUID();
+    const body = { service_id: serviceId, plan_id: TIME_PLAN, context: { platform: 'kubernetes', namespace: CONSUMER } };
+    expect([201, 202]).to.include((await call('PUT', `/v2/service_instances/${id}?accepts_incomplete=true`, { body })).status);
+    await until('provisioned', () => call('GET', `/v2/service_instances/${id}/last_operation`), (r) => r.status === 200 && r.body.state === 'succeeded');
+
+    const first = await call('PUT', `/v2/service_instances/${id}/service_bindings/${randomUUID()}`, { body });
+    expect(first.status).to.equal(201);
+    expect(first.body.credentials).to.deep.include({ username: 'time-reader', password: 'example-password-2' });
+
+    const rotated = `rotated-${randomUUID()}`;
+    await admin.core.replaceNamespacedSecret({ namespace: PROVIDER, name: 'time-service-credentials', body: { metadata: { name: 'time-service-credentials' }, stringData: { username: 'time-reader', password: rotated } } });
+    try {
+      const second = await call('PUT', `/v2/service_instances/${id}/service_bindings/${randomUUID()}`, { body });
+      expect(second.body.credentials).to.deep.include({ password: rotated });
+      const secrets = [AUTH.password, 'example-password-2', rotated, loadKubeconfig(cluster.brokerKubeconfig).getCurrentUser()!.token!];
+      for (const secret of secrets) expect(broker.output()).to.not.contain(secret);
+    } finally {
+      await admin.core.replaceNamespacedSecret({ namespace: PROVIDER, name: 'time-service-credentials', body: { metadata: { name: 'time-service-credentials' }, stringData: { username: 'time-reader', password: 'example-password-2' } } });
+    }
+  });
+
+  it('is refused by RBAC when an entry points it at a consumer namespace, and keeps working', async () => {
+    const plan = randomUUID();
+    const sneaky = entryConfigMap('wrapped-entry-e2e-sneaky', {
+      team: 'e2e', offering: 'sneaky', description: 'objects in a consumer namespace', uuid: plan, version: '1', whitelist: [CONSUMER],
+      provisionkind: 'ProvisionNewClusterObjects',
+      provisiondata: { namespace: CONSUMER, name: 'sneaky-{{ instance.shortId }}', labelSelector: 'mesitis/offering=api-service' },
+      credentialkind: 'CredentialNoCredential',
+    });
+    await applyObjects(adminConfig, [sneaky]);
+    try {
+      const services = await until('entry in the catalog', () => call('GET', '/v2/catalog'), (r) => (r.body.services as { name: string }[]).some((s) => s.name === 'e2e-sneaky'));
+      const serviceId = (services.body.services as { id: string; name: string }[]).find((s) => s.name === 'e2e-sneaky')!.id;
+      const id = randomUUID();
+      const body = { service_id: serviceId, plan_id: plan, context: { platform: 'kubernetes', namespace: CONSUMER } };
+      expect((await call('PUT', `/v2/service_instances/${id}?accepts_incomplete=true`, { body })).status).to.equal(202);
+      const outcome = await until('provision failed', () => call('GET', `/v2/service_instances/${id}/last_operation`), (r) => r.body?.state === 'failed');
+      expect(outcome.body.description).to.contain('not allowed to create');
+      expect(outcome.body.description).to.contain(CONSUMER);
+      expect(await objectsOf(CONSUMER, `mesitis/instance=${id}`)).to.deep.equal([]);
+
+      // Still serving: catalog, readiness, and a provision that needs no objects.
+      expect((await call('GET', '/v2/catalog')).status).to.equal(200);
+      expect((await fetch(`${broker.url}/readyz`)).status).to.equal(200);
+      const weather = (services.body.services as { id: string; name: string }[]).find((s) => s.name === 'weather-forecast-api')!.id;
+      const ok = await call('PUT', `/v2/service_instances/${randomUUID()}`, { body: { service_id: weather, plan_id: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e01', context: { platform: 'kubernetes', namespace: CONSUMER } } });
+      expect(ok.status).to.equal(201);
+    } finally {
+      await admin.core.deleteNamespacedConfigMap({ namespace: PROVIDER, name: 'wrapped-entry-e2e-sneaky' });
+    }
+  });
+
+  it('follows a ConfigMap edited while it runs, without a restart, at no API cost per catalog request', async () => {
+    const requestLines = () => broker.output().split('\n').filter((line) => line.includes('"msg":"kubernetes request"')).length;
+    const before = requestLines();
+    for (let i = 0; i < 50; i++) {
+      expect((await call('GET', '/v2/catalog')).status).to.equal(200);
+      expect((await call('GET', `/namespaces/${CONSUMER}/v2/catalog`)).status).to.equal(200);
+    }
+    await sleep(200);
+    const perCatalogRequest = (requestLines() - before) / 100;
+    expect(perCatalogRequest).to.equal(0);
+
+    const name = 'wrapped-entry-weather-forecast-v1';
+    const original = await admin.core.readNamespacedConfigMap({ namespace: PROVIDER, name });
+    const edited = `Edited while the broker runs (${randomUUID()})`;
+    const resource = JSON.parse(original.data!['wrapped-resource']!) as Record<string, unknown>;
+    const description = async () => ((await call('GET', '/v2/catalog')).body.services as { name: string; description: string }[]).find((s) => s.name === 'weather-forecast-api')?.description;
+    const started = Date.now();
+    await admin.core.replaceNamespacedConfigMap({ namespace: PROVIDER, name, body: { ...original, data: { 'wrapped-resource': JSON.stringify({ ...resource, description: edited }) } } });
+    try {
+      await until('edit visible', description, (d) => d === edited, 10_000);
+      console.log(`      (edit visible over HTTP after ${Date.now() - started} ms; ${perCatalogRequest} Kubernetes API requests per catalog request)`);
+    } finally {
+      const current = await admin.core.readNamespacedConfigMap({ namespace: PROVIDER, name });
+      await admin.core.replaceNamespacedConfigMap({ namespace: PROVIDER, name, body: { ...current, data: original.data! } });
+    }
+    expect(requestLines()).to.equal(before); // the watch brought the edit: no list, no get
+  });
+
+  it('reports a ConfigMap that fails to parse as an Event on it, with the reason', async () => {
+    const name = 'wrapped-entry-e2e-broken';
+    const broken: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: PROVIDER, labels: ENTRY_LABELS }, data: { 'wrapped-resource': '{ "team": ' } };
+    await applyObjects(adminConfig, [broken]);
+    try {
+      const fieldSelector = `involvedObject.kind=ConfigMap,involvedObject.name=${name}`;
+      const events = await until('event', () => admin.core.listNamespacedEvent({ namespace: PROVIDER, fieldSelector }), (list) => list.items.length > 0);
+      expect(events.items.map((e) => [e.reason, e.type, e.involvedObject.namespace])).to.deep.equal([[EVENT_REASON, 'Warning', PROVIDER]]);
+      expect(events.items[0]!.message).to.match(new RegExp(`^${name}`));
+      expect(await catalogNames()).to.include('weather-forecast-api');
+    } finally {
+      await admin.core.deleteNamespacedConfigMap({ namespace: PROVIDER, name });
+    }
+  });
+
+  describe('start-up', () => {
+    const serve = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', 'serve', '--port', '0', ...args], { cwd: REPO_ROOT, timeout: 60_000 });
+        return { code: 0, output: stdout + stderr };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, output: failed.stdout + failed.stderr };
+      }
+    };
+
+    it('refuses to start without authentication unless told --insecure-no-auth', async () => {
+      const refused = await serve('--kubeconfig', cluster.brokerKubeconfig, '--namespace', PROVIDER);
+      expect(refused.code).to.equal(2);
+      expect(refused.output).to.contain('refusing to start without authentication');
+      expect(refused.output).to.contain('--insecure-no-auth');
+    });
+
+    it('stops with a clear message when its identity may not read the namespace it is given', async () => {
+      const refused = await serve('--kubeconfig', cluster.brokerKubeconfig, '--namespace', CONSUMER, '--username', 'u', '--password', 'p');
+      expect(refused.code).to.equal(1);
+      expect(refused.output).to.contain(`mesitis serve: cannot load the configuration: the broker is not allowed to watch ConfigMaps in namespace "${CONSUMER}"`);
+    });
+  });
+});
