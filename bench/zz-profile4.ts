@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { MEMORY_STATE, startBenchBroker } from './support/brokers.js';
+import { dedicatedOffering, namespace } from './support/fixtures.js';
+import { boundedLoop } from './support/measure.js';
+import { bind, deprovision, OsbClient, planRefs, provision, unbind } from './support/osb.js';
+const off = dedicatedOffering('p', 't', 2, 3);
+const broker = await startBenchBroker('p', { kind: 'memory', objects: [namespace('t'), ...off.manifests] }, MEMORY_STATE);
+const client = new OsbClient(broker.url, broker.headers);
+const plan = (await planRefs(client)).get(off.planId)!;
+const step = process.argv[2] ?? 'cycle';
+const run = async () => {
+  const i = randomUUID(), b = randomUUID();
+  await provision(client, plan, i); await bind(client, plan, i, b); await unbind(client, plan, i, b); await deprovision(client, plan, i);
+};
+await boundedLoop({ maxCount: 50, maxMs: 3000 }, 1, run);
+const u0 = process.cpuUsage();
+const r = await boundedLoop({ maxCount: 100000, maxMs: 6000 }, 1, run);
+const u = process.cpuUsage(u0);
+console.log('cycles/s', (r.samples.length / r.elapsedMs * 1000).toFixed(1), 'cpu ms/cycle', ((u.user + u.system) / 1000 / r.samples.length).toFixed(2), 'warn', broker.logs.warnings, broker.logs.samples[0]);
+client.close(); await broker.stop();
