@@ -33,6 +33,8 @@ export interface Machine {
   readonly memoryGiB: number;
   readonly node: string;
   readonly os: string;
+  /** 1-minute load average when the run started and when it ended: other work on the machine shows here. */
+  readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
 export interface Report {
@@ -41,18 +43,23 @@ export interface Report {
   readonly mode: 'full' | 'quick';
   readonly command: string;
   readonly machine: Machine;
+  /** Servers the run used (apiserver and Redis versions). */
+  readonly servers: readonly string[];
   readonly sections: readonly Section[];
   /** Scenarios that failed, with the error: these make the run exit non-zero. */
   readonly errors: readonly { readonly scenario: string; readonly error: string }[];
 }
 
-export function machine(): Machine {
+export const loadAverage = (): number => Math.round(os.loadavg()[0]! * 100) / 100;
+
+export function machine(loadAtStart: number): Machine {
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     nproc: os.availableParallelism(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: { start: loadAtStart, end: loadAverage() },
   };
 }
 
@@ -66,7 +73,7 @@ function formatNumber(value: number): string {
 
 export function markdownTable(columns: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const header = `| ${columns.join(' | ')} |`;
-  const rule = `| ${columns.map((c, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`;
+  const rule = `| ${columns.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`;
   return [header, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
 }
 
@@ -80,7 +87,9 @@ export function renderSection(section: Section): string {
 export function renderMarkdown(report: Report): string {
   const m = report.machine;
   const lines = [
-    `Run ${report.startedAt} (${report.mode}) on ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}.`,
+    `Run ${report.startedAt} (${report.mode}) on ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ` +
+      `load average ${m.loadAverage.start} at the start, ${m.loadAverage.end} at the end.`,
+    ...(report.servers.length > 0 ? [`Servers: ${report.servers.join('; ')}.`] : []),
     `Command: \`${report.command}\``,
     '',
     ...report.sections.flatMap((section) => [renderSection(section), '']),

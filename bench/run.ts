@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machine, renderMarkdown, writeReport, type Report, type Section } from './report.js';
+import { loadAverage, machine, renderMarkdown, writeReport, type Report, type Section } from './report.js';
 import { catalogScenario } from './scenarios/catalog.js';
 import { kubernetesCostScenario } from './scenarios/kubernetes-cost.js';
 import { lifecycleScenario } from './scenarios/lifecycle.js';
@@ -28,6 +28,7 @@ async function main(): Promise<number> {
   const { quick, only } = options();
   const env = new Environment(quick, quick ? QUICK : FULL);
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadAverage();
   const sections: Section[] = [];
   const errors: { scenario: string; error: string }[] = [];
   env.progress(`bench (${quick ? 'quick' : 'full'}): ${only.map((s) => s.name).join(', ')}`);
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
   }
   const flags = [...(quick ? ['--quick'] : []), ...(only.length < SCENARIOS.length ? ['--only', only.map((s) => s.name).join(',')] : [])];
   const command = ['npm run bench', ...(flags.length > 0 ? ['--', ...flags] : [])].join(' ');
-  const report: Report = { startedAt, finishedAt: new Date().toISOString(), mode: quick ? 'quick' : 'full', command, machine: machine(), sections, errors };
+  const report: Report = { startedAt, finishedAt: new Date().toISOString(), mode: quick ? 'quick' : 'full', command, machine: machine(loadAtStart), servers: env.facts, sections, errors };
   await writeReport(RESULTS, report);
   process.stdout.write(`\n${renderMarkdown(report)}`);
   env.progress(`results written to ${RESULTS}`);

@@ -83,20 +83,25 @@ function report(entries: number, bytes: number, targets: readonly Target[], api:
   const perRequest = api.total / broker.requests;
   const throughput = ratio(broker.requestsPerSecond, bare.requestsPerSecond);
   const rows = results.map(({ label, result }, i) => [
-    label, round(result.requestsPerSecond, 0), result.p50Ms, result.p99Ms,
+    label, round(result.requestsPerSecond, 0), result.p50Ms, result.p99Ms, round(result.cpuMicrosPerRequest, 0),
     i === 0 ? 1 : ratio(results[0]!.result.requestsPerSecond, result.requestsPerSecond),
     i === 0 ? `${api.total} (${round(perRequest, 4)} per request)` : '-',
   ]);
   return {
     name: 'catalog',
     title: `Catalog: ${entries.toLocaleString('en-US')} entries, ${Math.round(bytes / 1024)} KiB response, ${settings.connections} connections, ${targets[0]!.runs.length} x ${settings.durationSeconds}s per target, interleaved`,
-    columns: ['target', 'requests/s', 'p50 ms', 'p99 ms', 'broker req/s ÷ this', 'Kubernetes API requests during load'],
+    columns: ['target', 'requests/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'broker req/s ÷ this', 'Kubernetes API requests during load'],
     rows,
     goals: [
       { goal: 'catalog at least 0.9x bare Koa (requests/s)', measured: `${throughput}x (p99 ${broker.p99Ms} vs ${bare.p99Ms} ms)`, met: throughput >= 0.9 },
       { goal: '0 Kubernetes API requests per catalog request', measured: `${api.total} in ${broker.requests.toLocaleString('en-US')} requests (${describeCounts(api)})`, met: api.total === 0 },
     ],
-    notes: [],
+    notes: [
+      'CPU µs/request is this process\'s CPU time (server + load generator thread) per request; it is steadier than requests/s when other work shares the machine.',
+      `The same text sent as a JS string (as the broker's catalog view caches it) instead of bytes costs bare Koa ${round(results[2]!.result.cpuMicrosPerRequest - bare.cpuMicrosPerRequest, 0)} µs more CPU per request ` +
+        `(${ratio(results[2]!.result.requestsPerSecond, bare.requestsPerSecond)}x its requests/s): each response pays Buffer.byteLength and a UTF-8 encoding of the whole document. ` +
+        `The broker costs ${round(broker.cpuMicrosPerRequest - bare.cpuMicrosPerRequest, 0)} µs more than bare Koa with bytes.`,
+    ],
     data: { entries, bytes, settings, targets: results, apiRequests: api },
   };
 }

@@ -113,6 +113,28 @@ async function sequentially(objects: readonly KubeObject[], step: (object: KubeO
   for (const object of objects) await step(object);
 }
 
+/** What the counts say, in words: where requests above N come from, and whether connections are reused. */
+function notes(results: readonly PlanResult[]): string[] {
+  const found: string[] = [];
+  const extra = results.filter((r) => r.operations.deprovision.perOperation > r.objects);
+  if (extra.length > 0) {
+    found.push(
+      'Deprovision sends one labelled list per kind of object in the plan before deleting (to delete only what carries the instance label, and to sweep leftovers): ' +
+        extra.map((r) => `N=${r.objects}: ${describeCounts(r.operations.deprovision.requests, r.iterations)}`).join('; ') + '.',
+    );
+  }
+  const all = results.flatMap((r) => OPERATIONS.map((op) => r.operations[op].requests));
+  const requests = all.reduce((n, c) => n + c.total, 0);
+  const connections = all.reduce((n, c) => n + c.connections, 0);
+  if (requests > 0) {
+    found.push(
+      `${connections} new connections for ${requests} API requests: ${connections >= requests ? 'every request opens a new TLS connection (client-node 1.x makes a new https.Agent per request), ' : ''}` +
+        'the keep-alive column shows the same requests on reused connections.',
+    );
+  }
+  return found;
+}
+
 function report(results: readonly PlanResult[]): Section {
   const rows: Cell[][] = [];
   const goals: Goal[] = [];
@@ -145,7 +167,7 @@ function report(results: readonly PlanResult[]): Section {
     columns: ['plan', 'operation', 'API requests', 'requests by verb', 'new connections', 'broker p50', 'broker p99', 'client-node p50', 'client-node p99', 'ratio p50', 'ratio p99', 'keep-alive HTTPS p50'],
     rows,
     goals,
-    notes: [],
+    notes: notes(results),
     data: { results },
   };
 }

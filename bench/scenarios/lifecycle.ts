@@ -77,7 +77,7 @@ async function measureBackend(env: Environment, backend: Backend, cluster: Clust
     const plan = (await planRefs(client)).get(offering.planId);
     if (plan === undefined) throw new Error(`lifecycle: plan ${offering.planId} is not in the catalog`);
     const { maxCycles, maxMs, concurrency } = env.sizes.lifecycle;
-    await boundedLoop({ maxCount: 5, maxMs: 5000 }, 1, () => cycle(client, plan, undefined)); // warm-up
+    await boundedLoop({ maxCount: 20, maxMs: 2000 }, 1, () => cycle(client, plan, undefined)); // warm-up
     for (const workers of concurrency) {
       env.progress(`lifecycle: ${backend.label}, concurrency ${workers}, up to ${maxCycles} cycles or ${maxMs / 1000}s`);
       const steps = Object.fromEntries(STEPS.map((step) => [step, [] as number[]])) as Record<Step, number[]>;

@@ -3,7 +3,8 @@
  * (each started on first use, stopped at the end), the API request counter
  * on the apiserver, and progress output.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1ConfigMap, type V1Deployment, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, type V1ConfigMap, type V1Deployment, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/domain/kube-object.js';
 import { startRedisServer, type RedisServer } from '../../test/support/redis-server.js';
 import { startTestCluster, type TestCluster } from '../../test/support/test-cluster.js';
@@ -21,7 +22,7 @@ export interface Sizes {
 
 export const FULL: Sizes = {
   catalogEntries: 1000,
-  catalogLoad: { connections: 10, durationSeconds: 8, rounds: 2 },
+  catalogLoad: { connections: 10, durationSeconds: 6, rounds: 3 },
   lifecycle: { maxCycles: 5000, maxMs: 6000, concurrency: [1, 8] },
   costPlans: [1, 5, 20],
   cost: { iterations: 30, maxMs: 45_000 },
@@ -51,6 +52,8 @@ export class Environment {
   private cluster: Promise<RealCluster> | undefined;
   private redis: Promise<RedisServer> | undefined;
   private readonly started = Date.now();
+  /** What the run used besides this process, for the report: server versions. */
+  readonly facts: string[] = [];
 
   constructor(readonly quick: boolean, readonly sizes: Sizes) {}
 
@@ -65,14 +68,20 @@ export class Environment {
       const cluster = await startTestCluster();
       const config = new KubeConfig();
       config.loadFromFile(cluster.adminKubeconfig);
-      this.progress(`test kube-apiserver ready at ${cluster.server}`);
+      const version = await config.makeApiClient(VersionApi).getCode();
+      this.facts.push(`kube-apiserver ${version.gitVersion} (test cluster: embedded etcd, no controllers, admin identity)`);
+      this.progress(`test kube-apiserver ${version.gitVersion} ready at ${cluster.server}`);
       return { cluster, config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), counter: new ApiCounter(cluster.server) };
     })();
     return this.cluster;
   }
 
   redisServer(): Promise<RedisServer> {
-    this.redis ??= startRedisServer();
+    this.redis ??= startRedisServer().then((server) => {
+      const version = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+      this.facts.push(`redis-server ${version} (no persistence)`);
+      return server;
+    });
     return this.redis;
   }
 

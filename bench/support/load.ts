@@ -18,9 +18,16 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** Connection errors, timeouts, non-2xx answers. */
   readonly failures: number;
+  /**
+   * CPU time of this whole process per request: the server under test plus
+   * the load generator's thread. Less sensitive than requests/s to other
+   * work on the machine; the generator's share is the same for equal bytes.
+   */
+  readonly cpuMicrosPerRequest: number;
 }
 
 export async function load(url: string, headers: Readonly<Record<string, string>>, settings: LoadSettings): Promise<LoadResult> {
+  const cpu = process.cpuUsage();
   const result = await autocannon({
     url,
     headers,
@@ -29,12 +36,14 @@ export async function load(url: string, headers: Readonly<Record<string, string>
     workers: 1,
     timeout: 10,
   });
+  const used = process.cpuUsage(cpu);
   return {
     requests: result.requests.total,
     requestsPerSecond: result.requests.total / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     failures: result.errors + result.timeouts + result.non2xx,
+    cpuMicrosPerRequest: (used.user + used.system) / Math.max(1, result.requests.total),
   };
 }
 
@@ -51,5 +60,6 @@ export function combine(runs: readonly LoadResult[]): LoadResult {
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
     failures: runs.reduce((n, r) => n + r.failures, 0),
+    cpuMicrosPerRequest: median(runs.map((r) => r.cpuMicrosPerRequest)),
   };
 }

@@ -4,7 +4,6 @@
  * (no accepts_incomplete: a bare apiserver runs no controllers, so nothing
  * would ever become ready), and an error for any unexpected status.
  */
-import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { CONSUMER_NAMESPACE } from './fixtures.js';
 
@@ -87,13 +86,3 @@ export const unbind = (client: OsbClient, plan: PlanRef, instanceId: string, bin
 
 export const deprovision = (client: OsbClient, plan: PlanRef, instanceId: string) =>
   client.expect(200, 'DELETE', `/v2/service_instances/${instanceId}?${query(plan)}`);
-
-/** One provision, bind, unbind, deprovision of a fresh instance. */
-export async function lifecycleCycle(client: OsbClient, plan: PlanRef): Promise<void> {
-  const instanceId = randomUUID();
-  const bindingId = randomUUID();
-  await provision(client, plan, instanceId);
-  await bind(client, plan, instanceId, bindingId);
-  await unbind(client, plan, instanceId, bindingId);
-  await deprovision(client, plan, instanceId);
-}

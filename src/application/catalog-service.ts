@@ -33,6 +33,23 @@ export class CatalogService {
     return this.cached.catalog;
   }
 
+  /**
+   * Assembles again after every configuration change, so a broken ConfigMap
+   * is reported when it is applied, not when a platform next asks for the
+   * catalog. Changes in one tick are assembled once. Returns the unsubscribe.
+   */
+  followChanges(): () => void {
+    let pending = false;
+    return this.source.onChange(() => {
+      if (pending) return;
+      pending = true;
+      queueMicrotask(() => {
+        pending = false;
+        this.catalog();
+      });
+    });
+  }
+
   findPlan(serviceId: string, planId: string): CatalogEntry | undefined {
     return findPlan(this.catalog(), serviceId, planId);
   }

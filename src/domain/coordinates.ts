@@ -31,9 +31,10 @@ function servicePort(plan: readonly KubeObject[], name: string): number | undefi
   return typeof port === 'number' ? port : undefined;
 }
 
+/** No `uri` in cluster: the protocol is the service's business, and host:port without a scheme is no URI. */
 function inCluster(name: string, namespace: string, port: number | undefined): Coordinates {
   const host = `${name}.${namespace}.svc.cluster.local`;
-  return port === undefined ? { host } : { host, port, uri: `${host}:${port}` };
+  return port === undefined ? { host } : { host, port };
 }
 
 export function coordinatesOf(entry: CatalogEntry, facts: InstanceFacts, plan: readonly KubeObject[]): Result<Coordinates, DomainError> {

@@ -38,6 +38,7 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
   const broker = container.get<Broker>(T.Broker);
   await config.start();
   broker.catalog.catalog(); // assemble and report problems at start-up, not on the first request
+  const unfollow = broker.catalog.followChanges();
 
   const readiness = async (): Promise<Readiness> => {
     const reachable = await store.ping();
@@ -51,7 +52,7 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
   logger.info('broker listening', { url });
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= shutdown(server, container, options.shutdownGraceMs, logger));
+  const stop = () => (stopping ??= (unfollow(), shutdown(server, container, options.shutdownGraceMs, logger)));
   return { url, container, stop };
 }
 

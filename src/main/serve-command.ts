@@ -49,7 +49,9 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
     return fail('refusing to start without authentication: give --username and --password (or --bearer-token), '
       + 'or --insecure-no-auth to run open on purpose', 2);
   }
-  const kube = brokerKubeConfig(options.kubeconfig, env);
+  // options.kubeconfig folds KUBECONFIG in; only --kubeconfig is one file, KUBECONFIG may list several (kubectl's rules).
+  const flag = options.kubeconfig !== env['KUBECONFIG'] ? options.kubeconfig : undefined;
+  const kube = brokerKubeConfig(flag, env);
   if (!kube.ok) return fail(kube.problem, 2);
   const namespace = await brokerNamespace(options.namespace, SERVICE_ACCOUNT_DIR);
   if (namespace === undefined) {

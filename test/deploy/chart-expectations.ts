@@ -14,8 +14,9 @@ export interface PolicyRule {
 
 /** Provider namespace: read catalog, templates and credentials; report broken ConfigMaps as Events. */
 export const PROVIDER_NAMESPACE_PERMISSIONS = expand([
-  { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
 ]);
 
 /** Each target namespace: the dedicated objects of ProvisionNewClusterObjects. */

@@ -38,7 +38,7 @@ describe('bind, fetch binding and unbind over OSB', () => {
     expect(created.status).to.equal(201);
     expect(created.body.credentials).to.deep.equal({
       type: 'postgres', provider: 'data', host: 'postgres.data-ns.svc.cluster.local', port: 5432,
-      uri: 'postgres.data-ns.svc.cluster.local:5432', username: 'pg-user', password: SECRET_PASSWORD,
+      username: 'pg-user', password: SECRET_PASSWORD,
     });
   });
 

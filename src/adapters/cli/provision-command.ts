@@ -3,7 +3,7 @@
  * for the consumer namespace and, unless --no-wait, wait until it is usable.
  */
 import { EXIT, fail, say, usage, type ExitCode } from './cli-io.js';
-import { resolvePlan, type ResolvedPlan } from './catalog-lookup.js';
+import { planIds, resolvePlan, type ResolvedPlan } from './catalog-lookup.js';
 import { runConsumerVerb, waitForAccepted, type ConsumerDeps, type ConsumerVerb, type VerbInvocation } from './consumer-verb.js';
 import { describeOsbFailure } from './osb-failure.js';
 import { printJson } from './output.js';
@@ -70,6 +70,7 @@ Flags:
 
     const answer = await client.provision(instanceId, {
       service_id: resolved.value.service.id, plan_id: resolved.value.plan.id,
+      // The Kubernetes profile's context; the broker checks namespace against its view and the whitelist.
       context: { platform: 'kubernetes', namespace: context.namespace, instance_name: values['instance-name'] ?? instanceId },
       parameters: params.value,
     });
@@ -81,8 +82,7 @@ Flags:
     if (!wait.value) {
       return report(invocation, instanceId, resolved.value, { state: 'in progress', outcome: 'accepted', ...(operation !== undefined ? { operation } : {}) });
     }
-    const ids = { serviceId: resolved.value.service.id, planId: resolved.value.plan.id };
-    const done = await waitForAccepted(invocation, { kind: 'provision', instanceId, ids, operation, timeoutMs: timeout.value });
+    const done = await waitForAccepted(invocation, { kind: 'provision', instanceId, ids: planIds(resolved.value), operation, timeoutMs: timeout.value });
     if (!done.ok) return done.error;
     return report(invocation, instanceId, resolved.value, {
       state: 'succeeded', outcome: 'created', ...(operation !== undefined ? { operation } : {}),

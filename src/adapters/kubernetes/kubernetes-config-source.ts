@@ -119,11 +119,14 @@ export class KubernetesConfigSource implements ConfigSource {
 
   private async firstLoad(): Promise<void> {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
+    const stopped = () => new Error('cannot load the configuration: stopped before it was loaded');
     for (;;) {
+      if (this.stopped) throw stopped();
       const failure = await this.connect();
       if (failure === undefined) return;
+      if (this.stopped) throw stopped();
       const error = translateApiError(failure.cause, this.action);
-      if (this.stopped || error.kind !== 'Unavailable' || Date.now() + this.retryMs > deadline) {
+      if (error.kind !== 'Unavailable' || Date.now() + this.retryMs > deadline) {
         throw new Error(`cannot load the configuration: ${error.message}`);
       }
       this.options.logger.warn('configuration not loaded yet, retrying', { retryInMs: this.retryMs, ...logFieldsOf(failure.cause) });

@@ -25,9 +25,9 @@ describe('domain/coordinates', () => {
   });
 
   describe('ExistingClusterService', () => {
-    it('gives the in-cluster host name, with port and uri when the port is known', () => {
+    it('gives the in-cluster host name, with the port when it is known, and no uri', () => {
       expect(valueOf(coordinatesOf(existing(5432), facts(), []))).to.deep.equal({
-        host: 'postgres.db-ns.svc.cluster.local', port: 5432, uri: 'postgres.db-ns.svc.cluster.local:5432',
+        host: 'postgres.db-ns.svc.cluster.local', port: 5432,
       });
     });
 
@@ -41,7 +41,7 @@ describe('domain/coordinates', () => {
 
     it('substitutes the instance variables in the name and takes the port from the planned Service', () => {
       const plan = [service('other', 1111), service(`api-${shortId('instance-1')}`, 8443)];
-      expect(valueOf(coordinatesOf(dedicatedEntry(), facts(), plan))).to.deep.equal({ host, port: 8443, uri: `${host}:8443` });
+      expect(valueOf(coordinatesOf(dedicatedEntry(), facts(), plan))).to.deep.equal({ host, port: 8443 });
     });
 
     it('prefers the port the provisioner names', () => {

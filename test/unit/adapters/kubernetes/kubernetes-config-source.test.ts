@@ -218,6 +218,15 @@ describe('adapters/kubernetes/kubernetes-config-source', () => {
       expect(failure?.message).to.match(/^cannot load the configuration: the cluster could not be reached/);
     });
 
+    it('makes no informer once stopped while waiting to retry', async () => {
+      api.failures = [unreachable(), unreachable()];
+      const starting = source.start().then(() => 'started', (error: Error) => error.message);
+      await eventually(() => expect(api.lists).to.equal(1));
+      await source.stop();
+      expect(await starting).to.match(/stopped before it was loaded/);
+      expect(api.informers).to.have.length(1);
+    });
+
     it('counts a start that never finishes as failed', async () => {
       api.makeInformer = (list) => Object.assign(new FakeInformer(list), { start: () => new Promise<void>(() => {}) });
       api.failures = [];
