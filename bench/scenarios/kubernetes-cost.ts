@@ -78,8 +78,12 @@ async function measurePlan(env: Environment, real: RealCluster, client: OsbClien
     const made = await real.counter.during(() => timed(async () => void (await provision(client, plan, instanceId))));
     const removed = await real.counter.during(() => timed(async () => void (await deprovision(client, plan, instanceId))));
     const objects = directObjects(TARGET_NAMESPACE, n, randomBytes(4).toString('hex'));
-    const created = await timed(() => sequentially(objects, (object) => createObject(real, object)));
-    const deleted = await timed(() => sequentially([...objects].reverse(), (object) => deleteObject(real, object)));
+    const created = await real.counter.during(() => timed(() => sequentially(objects, (object) => createObject(real, object))));
+    const deleted = await real.counter.during(() => timed(() => sequentially([...objects].reverse(), (object) => deleteObject(real, object))));
+    // The direct calls are the counter's own check: exactly N creates and N deletes.
+    if (created.counts.create !== n || created.counts.total !== n || deleted.counts.delete !== n || deleted.counts.total !== n) {
+      throw new Error(`kubernetes-cost: counted ${describeCounts(created.counts)} / ${describeCounts(deleted.counts)} for ${n} direct creates / deletes`);
+    }
     const floorObjects = directObjects(TARGET_NAMESPACE, n, randomBytes(4).toString('hex'));
     const floorCreated = await timed(() => sequentially(floorObjects, (object) => floor.create(object)));
     const floorDeleted = await timed(() => sequentially([...floorObjects].reverse(), (object) => floor.delete(object)));
@@ -88,8 +92,8 @@ async function measurePlan(env: Environment, real: RealCluster, client: OsbClien
     sides.provision.requests.push(made.counts);
     sides.deprovision.broker.push(removed.value);
     sides.deprovision.requests.push(removed.counts);
-    sides.provision.direct.push(created);
-    sides.deprovision.direct.push(deleted);
+    sides.provision.direct.push(created.value);
+    sides.deprovision.direct.push(deleted.value);
     sides.provision.keepAlive.push(floorCreated);
     sides.deprovision.keepAlive.push(floorDeleted);
   };

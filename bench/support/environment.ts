@@ -71,7 +71,11 @@ export class Environment {
       const version = await config.makeApiClient(VersionApi).getCode();
       this.facts.push(`kube-apiserver ${version.gitVersion} (test cluster: embedded etcd, no controllers, admin identity)`);
       this.progress(`test kube-apiserver ${version.gitVersion} ready at ${cluster.server}`);
-      return { cluster, config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), counter: new ApiCounter(cluster.server) };
+      const real = { cluster, config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), counter: new ApiCounter(cluster.server) };
+      // The counter must see requests, or "0 API requests" would prove nothing.
+      const { counts } = await real.counter.during(() => real.core.readNamespace({ name: 'default' }));
+      if (counts.get !== 1 || counts.total !== 1) throw new Error(`the API request counter saw ${JSON.stringify(counts)} for one GET`);
+      return real;
     })();
     return this.cluster;
   }

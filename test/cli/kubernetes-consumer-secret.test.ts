@@ -4,7 +4,6 @@
  * a Role on Secrets in its own namespace only (what a consuming team has).
  */
 import { randomBytes } from 'node:crypto';
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { runBind } from '../../src/adapters/cli/bind-command.js';
 import { KubernetesConsumerSecretStore } from '../../src/adapters/cli/kubernetes-consumer-secret.js';
@@ -12,6 +11,7 @@ import { runProvision } from '../../src/adapters/cli/provision-command.js';
 import { runUnbind } from '../../src/adapters/cli/unbind-command.js';
 import type { KubernetesApis } from '../../src/adapters/kubernetes/api-clients.js';
 import type { MemoryBroker } from '../support/memory-broker.js';
+import { grantSecretsTo } from '../support/consumer-rbac.js';
 import { adminApis, deleteNamespace, freshNamespace, kubeConfigFrom, requireTestClusterOrSkip } from '../support/real-cluster.js';
 import { sharedTestCluster, type TestCluster } from '../support/test-cluster.js';
 import { EXAMPLE, exampleBroker, run } from './cli-harness.js';
@@ -19,31 +19,6 @@ import { describeConsumerSecretStore } from './consumer-secret-store.contract.js
 
 const decode = (data: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
-
-/** Lets user "consumer" manage Secrets in the namespace, and waits until RBAC says so. */
-async function grantSecretsTo(admin: KubernetesApis, cluster: TestCluster, namespace: string): Promise<void> {
-  const rbac = kubeConfigFrom(cluster.adminKubeconfig).makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace,
-    body: { metadata: { name: 'consumer-secrets' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update', 'delete'] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name: 'consumer-secrets' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'consumer-secrets' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'consumer' }],
-    },
-  });
-  const consumer = adminApis(cluster.consumerKubeconfig);
-  for (let attempt = 0; attempt < 100; attempt++) {
-    // 404 for a Secret that does not exist means RBAC let the read through.
-    const status = await consumer.core.readNamespacedSecret({ namespace, name: 'rbac-probe' }).then(() => 200, (error: { code?: number }) => error.code);
-    if (status === 404) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`RBAC never let "consumer" at Secrets in ${namespace}`);
-}
 
 describe('consumer Secrets on a real kube-apiserver', function () {
   let cluster: TestCluster;
