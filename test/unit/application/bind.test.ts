@@ -48,7 +48,7 @@ describe('application/bind', () => {
     const entry = dedicatedEntry();
     const answer = valueOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId })));
     const host = `api-${shortId('instance-1')}.${PROVIDER_NS}.svc.cluster.local`;
-    expect(answer.credentials).to.deep.equal({ type: 'api', provider: 'web', host, port: 8080, uri: `${host}:8080` });
+    expect(answer.credentials).to.deep.equal({ type: 'api', provider: 'web', host, port: 8080 });
   });
 
   it('records no credential value, in the store or in the log', async () => {
