@@ -1,6 +1,7 @@
 /**
- * The `mesitis` command: broker verbs (dev, serve, validate) here; each verb
- * has --help. Exit codes: 0 ok, 1 problems found or failure, 2 usage error.
+ * The `mesitis` command: broker verbs (dev, serve, validate) and the
+ * consumer verbs (src/adapters/cli); each verb has --help. Exit codes: 0 ok,
+ * 1 problems found or failure, 2 usage error, 3 timed out waiting.
  */
 import { CONSUMER_COMMANDS } from '../adapters/cli/consumer-commands.js';
 import { runDev } from './dev-command.js';
