@@ -131,7 +131,7 @@ function report(entries: number, empty: { rssMiB: number; heapMiB: number }, bas
       `Per instance (its record and its 2 objects in the fake cluster), the live heap grows by about ${perInstance('heapMiB')} KiB and RSS by about ${perInstance('rssMiB')} KiB ` +
         '(RSS also holds whatever earlier scenarios left to the allocator).',
       ...(last.deprovision.p50 > 1.5 * first.deprovision.p50
-        ? [`Deprovision grows (${round(first.deprovision.p50, 2)} -> ${round(last.deprovision.p50, 2)} ms p50): its labelled list per kind makes the fake cluster scan, copy and sort every object of that kind in the namespace (memory-cluster.ts list); a real apiserver also filters a namespace's objects by label for such a list.`]
+        ? [`Deprovision grows (${round(first.deprovision.p50, 2)} -> ${round(last.deprovision.p50, 2)} ms p50): its labelled list per kind makes the fake cluster scan, copy and sort every object of that kind in the namespace (memory-cluster.ts list); a real apiserver does that filtering server-side.`]
         : []),
     ],
     data: { entries, probes, empty, baseline, levels },

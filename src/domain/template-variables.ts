@@ -26,17 +26,19 @@ const VARIABLE = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 /** When checking configuration offline there are no real parameters yet. */
 export type MissingParameter = 'refuse' | 'placeholder';
 
+/** The variables every instance has; computed only when a template uses them (shortId hashes). */
+const FIXED: Readonly<Record<string, (facts: InstanceFacts) => string>> = {
+  'instance.id': (facts) => facts.instanceId,
+  'instance.shortId': (facts) => shortId(facts.instanceId),
+  'instance.name': (facts) => facts.instanceName,
+  'consumer.namespace': (facts) => facts.consumerNamespace,
+  team: (facts) => facts.team,
+  offering: (facts) => facts.offering,
+  version: (facts) => facts.version,
+};
+
 function lookup(name: string, facts: InstanceFacts, missing: MissingParameter): Result<string, DomainError> {
-  const fixed: Record<string, string> = {
-    'instance.id': facts.instanceId,
-    'instance.shortId': shortId(facts.instanceId),
-    'instance.name': facts.instanceName,
-    'consumer.namespace': facts.consumerNamespace,
-    team: facts.team,
-    offering: facts.offering,
-    version: facts.version,
-  };
-  const value = Object.hasOwn(fixed, name) ? fixed[name] : undefined;
+  const value = Object.hasOwn(FIXED, name) ? FIXED[name]?.(facts) : undefined;
   if (value !== undefined) return ok(value);
   if (!name.startsWith('parameters.')) return err(domainError('ConfigInvalid', `unknown template variable {{ ${name} }}`));
   const parameter = name.slice('parameters.'.length);

@@ -12,6 +12,7 @@ describe('GET /v2/catalog', () => {
   it('lists one service per team-offering with one plan per entry and stable ids', async () => {
     const response = await osb(broker.url, 'GET', '/v2/catalog');
     expect(response.status).to.equal(200);
+    expect(response.headers.get('content-type')).to.equal('application/json; charset=utf-8');
     const names = response.body.services.map((s: { name: string }) => s.name).sort();
     expect(names).to.deep.equal(['api-api-service', 'api-fixed-service', 'data-postgres', 'web-time-api']);
     const time = response.body.services.find((s: { name: string }) => s.name === 'web-time-api');

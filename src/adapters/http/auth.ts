@@ -14,24 +14,32 @@ export interface AuthSettings {
 export const authEnabled = (auth: AuthSettings): boolean =>
   (auth.username !== undefined && auth.password !== undefined) || auth.bearerToken !== undefined;
 
-/** Hashing first makes both sides the same length, so timingSafeEqual never leaks the length. */
-const sameSecret = (given: string, expected: string): boolean =>
-  timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+/** Comparing digests makes both sides the same length, so timingSafeEqual never leaks the length. */
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-function accepted(header: string, auth: AuthSettings): boolean {
+/** The expected secrets, hashed once rather than on every request. */
+interface Expected {
+  readonly basic?: Buffer;
+  readonly bearer?: Buffer;
+}
+
+function accepted(header: string, expected: Expected): boolean {
   const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer' && auth.bearerToken !== undefined) return sameSecret(value, auth.bearerToken);
-  if (scheme?.toLowerCase() === 'basic' && auth.username !== undefined && auth.password !== undefined) {
-    const expected = `${auth.username}:${auth.password}`;
-    return sameSecret(Buffer.from(value, 'base64').toString('utf8'), expected);
+  if (scheme?.toLowerCase() === 'bearer' && expected.bearer) return timingSafeEqual(digest(value), expected.bearer);
+  if (scheme?.toLowerCase() === 'basic' && expected.basic) {
+    return timingSafeEqual(digest(Buffer.from(value, 'base64').toString('utf8')), expected.basic);
   }
   return false;
 }
 
 export function requireAuth(auth: AuthSettings) {
   const open = !authEnabled(auth);
+  const expected: Expected = {
+    ...(auth.username !== undefined && auth.password !== undefined ? { basic: digest(`${auth.username}:${auth.password}`) } : {}),
+    ...(auth.bearerToken !== undefined ? { bearer: digest(auth.bearerToken) } : {}),
+  };
   return async function authenticate(ctx: Context, next: Next): Promise<void> {
-    if (open || accepted(ctx.get('Authorization'), auth)) return next();
+    if (open || accepted(ctx.get('Authorization'), expected)) return next();
     ctx.status = 401;
     ctx.set('WWW-Authenticate', auth.bearerToken !== undefined && auth.username === undefined ? 'Bearer' : 'Basic realm="mesitis"');
     ctx.body = { description: 'authentication required' };

@@ -34,10 +34,14 @@ function serviceView(offering: Offering) {
 
 export class CatalogDocuments {
   private revision = -1;
-  private readonly documents = new Map<string, string>();
+  private readonly documents = new Map<string, Buffer>();
 
-  /** The JSON text of the catalog, for the platform-wide view (namespace undefined) or one consumer's. */
-  render(catalog: Catalog, revision: number, namespace: string | undefined): string {
+  /**
+   * The catalog as JSON bytes, for the platform-wide view (namespace
+   * undefined) or one consumer's. Bytes, not text: encoding a large catalog
+   * on every response was most of its cost.
+   */
+  render(catalog: Catalog, revision: number, namespace: string | undefined): Buffer {
     if (revision !== this.revision) {
       this.documents.clear();
       this.revision = revision;
@@ -46,7 +50,7 @@ export class CatalogDocuments {
     let document = this.documents.get(key);
     if (document === undefined) {
       const offerings = namespace === undefined ? catalog.offerings : visibleTo(catalog, namespace);
-      document = JSON.stringify({ services: offerings.map(serviceView) });
+      document = Buffer.from(JSON.stringify({ services: offerings.map(serviceView) }));
       this.documents.set(key, document);
     }
     return document;

@@ -11,7 +11,6 @@ export function requestLog(logger: Logger) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = ctx.get('X-Broker-API-Request-Identity') || randomUUID();
-    ctx.state['logger'] = logger.child({ requestId });
     try {
       await next();
     } catch (thrown) {
