@@ -4,8 +4,10 @@
  * recorded only by the operation that still owns the record.
  */
 import type { InstanceRecord, InstanceStatus, Operation, OperationState } from '../domain/records.js';
-import { ok, type Result } from '../domain/result.js';
+import { domainError } from '../domain/errors.js';
+import { err, ok, type Result } from '../domain/result.js';
 import type { StateStore, Stored } from './ports/state-store.js';
+import type { Caller } from './requests.js';
 import type { BrokerSettings, Runtime } from './settings.js';
 
 /** Grace on top of the readiness timeout before an unfinished operation counts as abandoned. */
@@ -25,6 +27,18 @@ export class InstanceRecords {
     const { record } = stored.value;
     const age = this.runtime.now().getTime() - Date.parse(record.updatedAt);
     return record.status === 'gone' && age > this.settings.tombstoneMs ? ok(undefined) : stored;
+  }
+
+  /** The live record as the caller may see it: NotFound when absent, deleted, or another namespace's. */
+  async visible(id: string, caller: Caller): Promise<Result<InstanceRecord>> {
+    const stored = await this.get(id);
+    if (!stored.ok) return stored;
+    const record = stored.value?.record;
+    const view = caller.viewNamespace;
+    if (!record || record.status === 'gone' || (view !== undefined && record.consumerNamespace !== view)) {
+      return err(domainError('NotFound', `instance ${id} does not exist`));
+    }
+    return ok(record);
   }
 
   /** Writes a new record, replacing an expired tombstone or a failed attempt when there is one. */

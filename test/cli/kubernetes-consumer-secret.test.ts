@@ -33,7 +33,7 @@ describe('consumer Secrets on a real kube-apiserver', function () {
 
   describeConsumerSecretStore('client-node as user "consumer"', async () => {
     const namespace = await freshNamespace(admin, 'cli-secrets');
-    await grantSecretsTo(admin, cluster, namespace);
+    await grantSecretsTo(cluster, namespace);
     return {
       store: new KubernetesConsumerSecretStore(kubeConfigFrom(cluster.consumerKubeconfig)),
       namespace,
@@ -62,7 +62,7 @@ describe('consumer Secrets on a real kube-apiserver', function () {
     before(async () => {
       try {
         await admin.core.createNamespace({ body: { metadata: { name: 'client-ns' } } });
-        await grantSecretsTo(admin, cluster, 'client-ns');
+        await grantSecretsTo(cluster, 'client-ns');
       } catch (error) {
         if ((error as { code?: number }).code !== 409) throw error; // another suite made it; the Role then exists too
       }

@@ -55,7 +55,7 @@ describe('the walkthrough with the mesitis CLI, on a real kube-apiserver', funct
     await applyChartRbac(cluster.adminKubeconfig, PROVIDER);
     const examples = await loadManifests([`${REPO_ROOT}examples`], PROVIDER);
     await applyObjects(loadKubeconfig(cluster.adminKubeconfig), examples.objects);
-    await grantSecretsTo(admin, cluster, CONSUMER).catch((error: { code?: number }) => {
+    await grantSecretsTo(cluster, CONSUMER).catch((error: { code?: number }) => {
       if (error.code !== 409) throw error; // another suite granted it already
     });
     broker = await startBrokerProcess(['serve', '--kubeconfig', cluster.brokerKubeconfig, '--namespace', PROVIDER, '--username', AUTH.username, '--password', AUTH.password, '--log-level', 'warn']);

@@ -13,13 +13,13 @@ import { expect } from 'chai';
 import { loadManifests } from '../../src/adapters/config/manifest-loader.js';
 import type { KubernetesApis } from '../../src/adapters/kubernetes/api-clients.js';
 import { EVENT_REASON } from '../../src/adapters/kubernetes/kubernetes-event-reporter.js';
-import { refOf, type KubeObject } from '../../src/domain/kube-object.js';
+import type { KubeObject } from '../../src/domain/kube-object.js';
 import { REPO_ROOT, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
 import { applyChartRbac, applyObjects, loadKubeconfig } from '../support/chart-rbac.js';
 import { helmPrerequisite } from '../support/helm.js';
 import { osb, type OsbRequestOptions, type OsbResponse } from '../support/osb-client.js';
 import { requireOrSkip } from '../support/prerequisites.js';
-import { adminApis, finishedResourceRequests, setStatusAsController } from '../support/real-cluster.js';
+import { adminApis, setStatusAsController } from '../support/real-cluster.js';
 import { sharedTestCluster, testClusterPrerequisite, type TestCluster } from '../support/test-cluster.js';
 
 const run = promisify(execFile);

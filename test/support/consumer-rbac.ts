@@ -1,11 +1,10 @@
 /** The rights a consuming team has: Secrets in its own namespace, as the plain user "consumer" of the test cluster. */
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import type { KubernetesApis } from '../../src/adapters/kubernetes/api-clients.js';
 import { adminApis, kubeConfigFrom } from './real-cluster.js';
 import type { TestCluster } from './test-cluster.js';
 
 /** Lets user "consumer" manage Secrets in the namespace, and waits until RBAC says so. */
-export async function grantSecretsTo(admin: KubernetesApis, cluster: TestCluster, namespace: string): Promise<void> {
+export async function grantSecretsTo(cluster: TestCluster, namespace: string): Promise<void> {
   const rbac = kubeConfigFrom(cluster.adminKubeconfig).makeApiClient(RbacAuthorizationV1Api);
   await rbac.createNamespacedRole({
     namespace,

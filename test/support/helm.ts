@@ -3,16 +3,15 @@
  * once per machine into a cache directory outside the checkout, the way
  * test-cluster.ts builds kube-apiserver; and `helm template` on top of it.
  */
-import { execFile, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { buildGoBinaryOnce, cachedGoBinaryPath, findOnPath, logToStderr, sourceHash, type GoBinarySpec } from './go-binary-cache.js';
 
 /** The repository's chart. */
 export const MESITIS_CHART_DIR = fileURLToPath(new URL('../../deploy/helm/mesitis/', import.meta.url));
@@ -22,7 +21,6 @@ const HELM_SOURCE_DIR = fileURLToPath(new URL('../helm/', import.meta.url));
 const HELM_PACKAGE = 'helm.sh/helm/v3/cmd/helm';
 /** The Kubernetes version `helm template` assumes (.Capabilities.KubeVersion): the test apiserver's. */
 const KUBE_VERSION = { major: '1', minor: '36' };
-const BUILD_HEARTBEAT_MS = 30_000;
 
 export interface KubernetesManifest {
   apiVersion: string;
@@ -40,39 +38,14 @@ export interface HelmTemplateOptions {
   releaseName?: string;
 }
 
-const logToStderr = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
-
 /**
  * Undefined when helm can be had here (already built for the current module,
  * or `go` on PATH to build it); otherwise what is missing.
  */
 export function helmPrerequisite(): string | undefined {
-  if (existsSync(cachedHelmPath())) return undefined;
+  if (existsSync(cachedGoBinaryPath(HELM_BINARY))) return undefined;
   if (findOnPath('go') !== undefined) return undefined;
   return `building helm needs the Go toolchain (\`go\`, 1.26 or newer) on PATH (not found in PATH=${process.env['PATH'] ?? ''})`;
-}
-
-function findOnPath(command: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, command), fsConstants.X_OK);
-      return join(dir, command);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** Same root as the test cluster's cache: shared by all checkouts on the machine. */
-function cacheRoot(): string {
-  const explicit = process.env['MESITIS_CACHE_DIR'];
-  if (explicit) return explicit;
-  const xdg = process.env['XDG_CACHE_HOME'];
-  return join(xdg ? xdg : join(homedir(), '.cache'), 'mesitis');
 }
 
 /** helm's version from go.mod, stamped into the binary as its Makefile does. */
@@ -96,87 +69,23 @@ function goBuildArgs(): string[] {
   return ['build', '-v', '-mod=readonly', '-buildvcs=false', '-trimpath', `-ldflags=${ldflags.join(' ')}`];
 }
 
-/** First 16 hex chars of the sha256 of go.mod, go.sum and the build arguments. */
-function sourceHash(): string {
-  const hash = createHash('sha256');
-  const files = readdirSync(HELM_SOURCE_DIR).filter((name) => name === 'go.mod' || name === 'go.sum').sort();
-  for (const name of files) hash.update(name).update('\0').update(readFileSync(join(HELM_SOURCE_DIR, name))).update('\0');
-  hash.update(JSON.stringify(goBuildArgs()));
-  return hash.digest('hex').slice(0, 16);
-}
-
-function cachedHelmPath(): string {
-  return join(cacheRoot(), 'helm', sourceHash(), 'helm');
-}
-
-let building: Promise<string> | undefined;
+/** Cached under <cache root>/helm/<first 16 hex chars of the sha256 of go.mod, go.sum and the build arguments>/helm. */
+const HELM_BINARY: GoBinarySpec = {
+  moduleDir: HELM_SOURCE_DIR,
+  name: 'helm',
+  cacheSubdir: 'helm',
+  hash: () => sourceHash(HELM_SOURCE_DIR, (name) => name === 'go.mod' || name === 'go.sum', JSON.stringify(goBuildArgs())),
+  buildArgs: goBuildArgs,
+  target: HELM_PACKAGE,
+  label: 'helm',
+  startLabel: () => `helm ${helmVersion()}`,
+  expectedDuration: 'a few minutes',
+  prerequisite: helmPrerequisite,
+};
 
 /** Builds helm once per machine (per module hash) and returns its path; reuses it when present. */
 export function buildHelm(log: (line: string) => void = logToStderr, options: { verbose?: boolean } = {}): Promise<string> {
-  building ??= build(log, options.verbose ?? false).finally(() => {
-    building = undefined;
-  });
-  return building;
-}
-
-async function build(log: (line: string) => void, verbose: boolean): Promise<string> {
-  const binary = cachedHelmPath();
-  if (existsSync(binary)) return binary;
-  if (findOnPath('go') === undefined) throw new Error(helmPrerequisite() ?? 'go not found on PATH');
-  const outDir = join(binary, '..');
-  await mkdir(outDir, { recursive: true });
-  // Unique temporary name, then an atomic rename: concurrent or killed builds never leave a truncated binary.
-  const tmp = join(outDir, `.helm.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  log(`building helm ${helmVersion()} (first run on this machine takes a few minutes) into ${outDir} ...`);
-  const started = Date.now();
-  try {
-    await runGoBuild(tmp, log, verbose, started);
-    await rename(tmp, binary);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const { size } = await stat(binary);
-  log(`built helm in ${formatDuration(Date.now() - started)} (${Math.round(size / 1e6)} MB): ${binary}`);
-  return binary;
-}
-
-function runGoBuild(output: string, log: (line: string) => void, verbose: boolean, started: number): Promise<void> {
-  const child = spawn('go', [...goBuildArgs(), '-o', output, HELM_PACKAGE], {
-    cwd: HELM_SOURCE_DIR,
-    env: { ...process.env, GOTOOLCHAIN: 'local' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let packages = 0;
-  const tail: string[] = [];
-  const onLine = (line: string): void => {
-    packages++;
-    tail.push(line);
-    if (tail.length > 40) tail.shift();
-    if (verbose) log(`  ${line}`);
-  };
-  createInterface({ input: child.stdout }).on('line', onLine);
-  createInterface({ input: child.stderr }).on('line', onLine);
-  const heartbeat = setInterval(
-    () => log(`  still building helm: ${packages} packages compiled, ${formatDuration(Date.now() - started)} elapsed`),
-    BUILD_HEARTBEAT_MS,
-  );
-  return new Promise<void>((resolve, reject) => {
-    child.on('error', (err) => {
-      clearInterval(heartbeat);
-      reject(new Error(`could not run go: ${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearInterval(heartbeat);
-      if (code === 0) resolve();
-      else reject(new Error(`go build of helm failed (${signal ?? `exit ${code}`}) in ${HELM_SOURCE_DIR}:\n${tail.join('\n')}`));
-    });
-  });
-}
-
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return buildGoBinaryOnce(HELM_BINARY, log, options.verbose ?? false);
 }
 
 const execFileAsync = promisify(execFile);

@@ -3,20 +3,19 @@
  * modules and run as a child process. See test/cluster/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { buildGoBinaryOnce, cachedGoBinaryPath, findOnPath, logToStderr, sourceHash, type GoBinarySpec } from './go-binary-cache.js';
 
 /** The Go program's sources (go.mod, go.sum, *.go). */
 const CLUSTER_SOURCE_DIR = fileURLToPath(new URL('../cluster/', import.meta.url));
 const BINARY_NAME = 'mesitis-test-cluster';
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 15_000;
-const BUILD_HEARTBEAT_MS = 30_000;
 const DEFAULT_BROKER_NAMESPACE = 'provider-ns';
 const DEFAULT_BROKER_SERVICE_ACCOUNT = 'mesitis';
 
@@ -46,10 +45,6 @@ export interface BuildTestClusterOptions {
   verbose?: boolean;
 }
 
-const logToStderr = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
-
 // ---------------------------------------------------------------- prerequisite
 
 /**
@@ -58,7 +53,7 @@ const logToStderr = (line: string): void => {
  * message naming what is missing, suitable for skipping cluster tests.
  */
 export function testClusterPrerequisite(): string | undefined {
-  if (existsSync(cachedBinaryPath())) return undefined;
+  if (existsSync(cachedGoBinaryPath(CLUSTER_BINARY))) return undefined;
   if (findOnPath('go') !== undefined) return undefined;
   return (
     'the test cluster needs the Go toolchain (`go`, 1.26 or newer) on PATH to build kube-apiserver ' +
@@ -66,29 +61,7 @@ export function testClusterPrerequisite(): string | undefined {
   );
 }
 
-function findOnPath(command: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 // ------------------------------------------------------------------- building
-
-/** Cache root outside the checkout, shared by all checkouts on the machine. */
-function cacheRoot(): string {
-  const explicit = process.env['MESITIS_CACHE_DIR'];
-  if (explicit) return explicit;
-  const xdg = process.env['XDG_CACHE_HOME'];
-  return join(xdg ? xdg : join(homedir(), '.cache'), 'mesitis');
-}
 
 /**
  * Arguments of `go build`, minus `-o`. The ldflags stamp the kubernetes
@@ -109,26 +82,27 @@ function goBuildArgs(): string[] {
 }
 
 /**
- * First 16 hex chars of the sha256 of go.mod, go.sum, every *.go file and
- * the build arguments: any change to them means a new binary.
+ * Cached under <cache root>/test-cluster/<first 16 hex chars of the sha256 of
+ * go.mod, go.sum, every *.go file and the build arguments>/mesitis-test-cluster:
+ * any change to them means a new binary.
  */
-function sourceHash(): string {
-  const files = readdirSync(CLUSTER_SOURCE_DIR)
-    .filter((name) => name === 'go.mod' || name === 'go.sum' || name.endsWith('.go'))
-    .sort();
-  const hash = createHash('sha256');
-  for (const name of files) {
-    hash.update(name).update('\0').update(readFileSync(join(CLUSTER_SOURCE_DIR, name))).update('\0');
-  }
-  hash.update(JSON.stringify(goBuildArgs()));
-  return hash.digest('hex').slice(0, 16);
-}
-
-function cachedBinaryPath(): string {
-  return join(cacheRoot(), 'test-cluster', sourceHash(), BINARY_NAME);
-}
-
-let building: Promise<string> | undefined;
+const CLUSTER_BINARY: GoBinarySpec = {
+  moduleDir: CLUSTER_SOURCE_DIR,
+  name: BINARY_NAME,
+  cacheSubdir: 'test-cluster',
+  hash: () =>
+    sourceHash(
+      CLUSTER_SOURCE_DIR,
+      (name) => name === 'go.mod' || name === 'go.sum' || name.endsWith('.go'),
+      JSON.stringify(goBuildArgs()),
+    ),
+  buildArgs: goBuildArgs,
+  target: '.',
+  label: 'test cluster',
+  failureLabel: 'the test cluster',
+  expectedDuration: '~10 min',
+  prerequisite: testClusterPrerequisite,
+};
 
 /**
  * Builds the test cluster binary once per machine (per source hash) and
@@ -139,85 +113,7 @@ export function buildTestCluster(
   log: (line: string) => void = logToStderr,
   options: BuildTestClusterOptions = {},
 ): Promise<string> {
-  building ??= build(log, options).finally(() => {
-    building = undefined;
-  });
-  return building;
-}
-
-async function build(log: (line: string) => void, options: BuildTestClusterOptions): Promise<string> {
-  const binary = cachedBinaryPath();
-  if (existsSync(binary)) return binary;
-  if (findOnPath('go') === undefined) {
-    throw new Error(testClusterPrerequisite() ?? 'go not found on PATH');
-  }
-
-  const outDir = join(binary, '..');
-  await mkdir(outDir, { recursive: true });
-  // Build to a unique name and rename into place: the rename is atomic, so a
-  // concurrent or killed build never leaves a truncated binary at `binary`.
-  const tmp = join(outDir, `.${BINARY_NAME}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  log(`building test cluster (first run on this machine takes ~10 min) into ${outDir} ...`);
-  const started = Date.now();
-  try {
-    await runGoBuild(tmp, log, options, started);
-    await rename(tmp, binary);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const { size } = await stat(binary);
-  log(`built test cluster in ${formatDuration(Date.now() - started)} (${Math.round(size / 1e6)} MB): ${binary}`);
-  return binary;
-}
-
-function runGoBuild(
-  output: string,
-  log: (line: string) => void,
-  options: BuildTestClusterOptions,
-  started: number,
-): Promise<void> {
-  const args = [...goBuildArgs(), '-o', output, '.'];
-  const child = spawn('go', args, {
-    cwd: CLUSTER_SOURCE_DIR,
-    env: { ...process.env, GOTOOLCHAIN: 'local' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let packages = 0;
-  const tail: string[] = [];
-  const onLine = (line: string): void => {
-    packages++;
-    tail.push(line);
-    if (tail.length > 40) tail.shift();
-    if (options.verbose) log(`  ${line}`);
-  };
-  createInterface({ input: child.stdout }).on('line', onLine);
-  createInterface({ input: child.stderr }).on('line', onLine);
-  const heartbeat = setInterval(() => {
-    log(`  still building test cluster: ${packages} packages compiled, ${formatDuration(Date.now() - started)} elapsed`);
-  }, BUILD_HEARTBEAT_MS);
-
-  return new Promise<void>((resolve, reject) => {
-    child.on('error', (err) => {
-      clearInterval(heartbeat);
-      reject(new Error(`could not run go: ${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearInterval(heartbeat);
-      if (code === 0) resolve();
-      else
-        reject(
-          new Error(
-            `go build of the test cluster failed (${signal ?? `exit ${code}`}) in ${CLUSTER_SOURCE_DIR}:\n${tail.join('\n')}`,
-          ),
-        );
-    });
-  });
-}
-
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return buildGoBinaryOnce(CLUSTER_BINARY, log, options.verbose ?? false);
 }
 
 // ------------------------------------------------------------------- starting

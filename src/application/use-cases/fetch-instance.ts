@@ -15,13 +15,9 @@ export class FetchInstance {
   constructor(private readonly records: InstanceRecords) {}
 
   async execute(request: { instanceId: string; caller: Caller }): Promise<Result<FetchedInstance>> {
-    const stored = await this.records.get(request.instanceId);
-    if (!stored.ok) return stored;
-    const record = stored.value?.record;
-    const view = request.caller.viewNamespace;
-    if (!record || record.status === 'gone' || (view !== undefined && record.consumerNamespace !== view)) {
-      return err(domainError('NotFound', `instance ${request.instanceId} does not exist`));
-    }
+    const found = await this.records.visible(request.instanceId, request.caller);
+    if (!found.ok) return found;
+    const record = found.value;
     if (isProvisioning(record)) return err(domainError('NotFound', `instance ${record.id} is still being provisioned`));
     if (record.operation.type === 'update' && record.operation.state === 'in progress') {
       return err(domainError('ConcurrencyError', `instance ${record.id} is being updated`));

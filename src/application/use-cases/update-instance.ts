@@ -20,13 +20,9 @@ export class UpdateInstance {
   constructor(private readonly records: InstanceRecords) {}
 
   async execute(request: UpdateRequest): Promise<Result<{ readonly outcome: 'unchanged' }>> {
-    const stored = await this.records.get(request.instanceId);
-    if (!stored.ok) return stored;
-    const record = stored.value?.record;
-    const view = request.caller.viewNamespace;
-    if (!record || record.status === 'gone' || (view !== undefined && record.consumerNamespace !== view)) {
-      return err(domainError('NotFound', `instance ${request.instanceId} does not exist`));
-    }
+    const found = await this.records.visible(request.instanceId, request.caller);
+    if (!found.ok) return found;
+    const record = found.value;
     if (record.serviceId !== request.serviceId) return err(domainError('InvalidRequest', `service_id does not match instance ${record.id}`));
     if (request.planId !== undefined && request.planId !== record.planId) {
       return err(domainError('Unsupported', 'plan changes are not supported: plans of this broker are not updateable'));
