@@ -3,11 +3,11 @@
  * current: the Kubernetes adapter feeds it from an informer, the memory
  * cluster from its change events, tests by hand.
  *
- * Compose rather than extend: an owner holds one, calls replaceAll() with the
- * first full listing, upsert()/remove() per change and markSynced() as its
- * watch connects and drops, and delegates current(), revision(), onChange()
- * and synced() to it. start() and stop() here do nothing: watching is the
- * owner's job.
+ * An owner holds one (WatchedConfigSource is the base class that does), calls
+ * replaceAll() with the first full listing, upsert()/remove() per change and
+ * markSynced() as its watch connects and drops, and delegates current(),
+ * revision(), onChange() and synced() to it. start() and stop() here do
+ * nothing: watching is the owner's job.
  *
  * Decoding is lazy and cached twice: the whole configuration once per
  * revision, and each document until it changes, so one edited ConfigMap among

@@ -14,13 +14,11 @@
  * Every listing, the informer's own re-lists included, goes through the
  * same replaceAll.
  */
+import { WatchedConfigSource } from '../config/watched-config-source.js';
 import { makeInformer, type CoreV1Api, type KubeConfig, type KubernetesObject, type V1ConfigMap, type V1ConfigMapList } from '@kubernetes/client-node';
-import type { ConfigSource } from '../../application/ports/config-source.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { ProviderConfig } from '../../domain/catalog.js';
 import type { KubeObject } from '../../domain/kube-object.js';
 import { isProviderConfigMap, KIND_LABEL, toConfigMapDocument } from '../config/config-map-document.js';
-import { DocumentConfigSource } from '../config/document-config-source.js';
 import { logFieldsOf, translateApiError, type ApiAction } from './api-errors.js';
 
 /** The part of client-node's Informer this source uses. */
@@ -56,8 +54,7 @@ class ConnectFailure {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const nameOf = (object: KubernetesObject): string => object.metadata?.name ?? '';
 
-export class KubernetesConfigSource implements ConfigSource {
-  private readonly documents = new DocumentConfigSource();
+export class KubernetesConfigSource extends WatchedConfigSource {
   private readonly uids = new Map<string, string>();
   private readonly action: ApiAction;
   private informer: ConfigMapInformer | undefined;
@@ -71,6 +68,7 @@ export class KubernetesConfigSource implements ConfigSource {
   private retryMs: number;
 
   constructor(private readonly options: KubernetesConfigSourceOptions) {
+    super();
     this.retryMs = options.initialRetryMs ?? 500;
     this.action = { verb: 'watch', what: `ConfigMaps in namespace "${options.namespace}"` };
   }
@@ -94,22 +92,6 @@ export class KubernetesConfigSource implements ConfigSource {
     const informer = this.informer;
     this.informer = undefined;
     await informer?.stop();
-  }
-
-  current(): ProviderConfig {
-    return this.documents.current();
-  }
-
-  revision(): number {
-    return this.documents.revision();
-  }
-
-  onChange(listener: () => void): () => void {
-    return this.documents.onChange(listener);
-  }
-
-  synced(): boolean {
-    return this.documents.synced();
   }
 
   /** The uid of a watched ConfigMap, for Events that `kubectl describe` can find. */

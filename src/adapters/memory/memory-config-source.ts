@@ -3,20 +3,19 @@
  * `mesitis/kind` in the broker namespace, kept current from the cluster's
  * change events. Decoding and caching are the DocumentConfigSource's.
  */
-import type { ConfigSource } from '../../application/ports/config-source.js';
-import type { ProviderConfig } from '../../domain/catalog.js';
+import { WatchedConfigSource } from '../config/watched-config-source.js';
 import { isProviderConfigMap, toConfigMapDocument } from '../config/config-map-document.js';
-import { DocumentConfigSource } from '../config/document-config-source.js';
 import type { ClusterEvent, MemoryCluster } from './memory-cluster.js';
 
-export class MemoryConfigSource implements ConfigSource {
-  private readonly documents = new DocumentConfigSource();
+export class MemoryConfigSource extends WatchedConfigSource {
   private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly cluster: MemoryCluster,
     private readonly namespace: string,
-  ) {}
+  ) {
+    super();
+  }
 
   async start(): Promise<void> {
     if (this.unwatch !== undefined) return;
@@ -31,22 +30,6 @@ export class MemoryConfigSource implements ConfigSource {
     this.unwatch?.();
     this.unwatch = undefined;
     this.documents.markSynced(false);
-  }
-
-  current(): ProviderConfig {
-    return this.documents.current();
-  }
-
-  revision(): number {
-    return this.documents.revision();
-  }
-
-  onChange(listener: () => void): () => void {
-    return this.documents.onChange(listener);
-  }
-
-  synced(): boolean {
-    return this.documents.synced();
   }
 
   private apply(event: ClusterEvent): void {
