@@ -40,6 +40,8 @@ function render(template: ResourceTemplate, target: string, facts: InstanceFacts
   if (named !== undefined && named !== target) {
     return err(domainError('ConfigInvalid', `resource ConfigMap ${template.source}: namespace "${named}" is not the provisioner's namespace "${target}"`));
   }
+  const badName = checkName(template, normalised.value, object);
+  if (badName) return err(badName);
   const labels = {
     ...object.metadata.labels,
     [MANAGED_BY_LABEL]: 'mesitis',
@@ -48,6 +50,21 @@ function render(template: ResourceTemplate, target: string, facts: InstanceFacts
     [CONSUMER_LABEL]: facts.consumerNamespace,
   };
   return ok({ ...object, metadata: { ...object.metadata, namespace: target, labels } });
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * A rendered name the API server would refuse. When the template's name uses
+ * a parameter, the caller's value is at fault (400); otherwise the template
+ * is (the configuration check finds it before any consumer does).
+ */
+function checkName(template: ResourceTemplate, raw: KubeObject, rendered: KubeObject): DomainError | undefined {
+  const name = rendered.metadata.name;
+  if (name.length <= 253 && DNS_SUBDOMAIN.test(name)) return undefined;
+  return /\{\{\s*parameters\./.test(raw.metadata.name)
+    ? domainError('InvalidRequest', `the parameters give ${rendered.kind} the name "${name}", which is not a valid Kubernetes name (lower-case letters, digits, "-" and ".")`)
+    : domainError('ConfigInvalid', `resource ConfigMap ${template.source}: ${rendered.kind} name "${name}" is not a valid Kubernetes name`);
 }
 
 /**

@@ -60,6 +60,20 @@ describe('provision, update, fetch and deprovision over OSB', () => {
       expect(maintenance.body.error).to.equal('MaintenanceInfoConflict');
     });
 
+    it('answers 400, not 5xx, when a parameter makes an object name Kubernetes would refuse', async () => {
+      await broker.stop();
+      const objects = providerFixture().map((object) =>
+        object.metadata.name === 'api-service-service'
+          ? { ...object, data: { 'wrapped-resource': JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api-{{ parameters.suffix }}' }, spec: { ports: [{ port: 80 }] } }) } }
+          : object);
+      broker = await startMemoryBroker({ objects });
+      const response = await osb(broker.url, 'PUT', '/v2/service_instances/n-1', { body: { ...dedicatedBody(), parameters: { suffix: 'Not_Valid' } } });
+      expect(response.status).to.equal(400);
+      expect(response.body.description).to.contain('not a valid Kubernetes name');
+      expect(targetObjects('Deployment')).to.deep.equal([]);
+      expect((await osb(broker.url, 'PUT', '/v2/service_instances/n-2', { body: { ...dedicatedBody(), parameters: { suffix: 'ok' } } })).status).to.equal(201);
+    });
+
     it('answers 413 for a body over the size limit', async () => {
       const huge = { ...urlBody(), parameters: { blob: 'x'.repeat(100 * 1024) } };
       expect((await osb(broker.url, 'PUT', '/v2/service_instances/i-5', { body: huge })).status).to.equal(413);
@@ -144,7 +158,7 @@ describe('provision, update, fetch and deprovision over OSB', () => {
       expect(targetObjects('Service')).to.deep.equal([]);
     });
 
-    it('answers 422 AsyncRequired-free: a synchronous repeat while running is a ConcurrencyError', async () => {
+    it('answers a synchronous repeat while an async provision runs with 422 ConcurrencyError', async () => {
       await osb(broker.url, 'PUT', '/v2/service_instances/s-2?accepts_incomplete=true', { body: dedicatedBody() });
       const sync = await osb(broker.url, 'PUT', '/v2/service_instances/s-2', { body: dedicatedBody() });
       expect(sync.status).to.equal(422);

@@ -99,6 +99,18 @@ describe('domain/resource-plan', () => {
     expect(error.message).to.equal('parameter "size" is required and must be a string, number or boolean');
   });
 
+  it('refuses a parameter value that makes an invalid object name as the caller\'s mistake', () => {
+    const error = errorOf(planResources(dedicatedEntry(), [template('tpl', configMap('c-{{ parameters.size }}'))], facts({ parameters: { size: 'Big_One' } })));
+    expect(error.kind).to.equal('InvalidRequest');
+    expect(error.message).to.contain('"c-Big_One"');
+  });
+
+  it('refuses a template whose own name is invalid as a configuration error', () => {
+    const error = errorOf(planResources(dedicatedEntry(), [template('tpl', configMap('Upper_{{ instance.shortId }}'))], facts()));
+    expect(error.kind).to.equal('ConfigInvalid');
+    expect(error.message).to.contain('resource ConfigMap tpl');
+  });
+
   it('uses a placeholder for a missing parameter in placeholder mode', () => {
     const objects = valueOf(planResources(dedicatedEntry(), [template('tpl', configMap('c-{{ parameters.size }}'))], facts(), 'placeholder'));
     expect(objects[0]!.metadata.name).to.equal('c-x');
