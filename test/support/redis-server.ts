@@ -3,6 +3,7 @@
  * free port, no persistence and a throwaway directory. Servers still running
  * when the process exits are killed, so a crashed run leaves nothing behind.
  */
+import { requireOrSkip } from './prerequisites.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -54,11 +55,7 @@ export function redisServerPrerequisite(): string | undefined {
  * everything else.
  */
 export function requireRedisServerOrSkip(context: Mocha.Context, suite: string): void {
-  const missing = redisServerPrerequisite();
-  if (missing === undefined) return;
-  if (process.env['MESITIS_REQUIRE_REAL'] === '1') throw new Error(`MESITIS_REQUIRE_REAL=1 but ${missing}`);
-  console.warn(`\n*** SKIPPING ${suite}: ${missing} ***\n`);
-  context.skip();
+  requireOrSkip(context, suite, redisServerPrerequisite());
 }
 
 const running = new Set<ChildProcess>();
