@@ -9,11 +9,13 @@ import { loadAverage, machine, renderMarkdown, writeReport, type Report, type Se
 import { catalogScenario } from './scenarios/catalog.js';
 import { kubernetesCostScenario } from './scenarios/kubernetes-cost.js';
 import { lifecycleScenario } from './scenarios/lifecycle.js';
+import { rolloutScenario } from './scenarios/rollout.js';
 import { scaleScenario } from './scenarios/scale.js';
+import { stateStoreScenario } from './scenarios/state-store.js';
 import type { Scenario } from './scenarios/scenario.js';
 import { Environment, FULL, QUICK } from './support/environment.js';
 
-const SCENARIOS: readonly Scenario[] = [catalogScenario, lifecycleScenario, kubernetesCostScenario, scaleScenario];
+const SCENARIOS: readonly Scenario[] = [catalogScenario, lifecycleScenario, stateStoreScenario, kubernetesCostScenario, scaleScenario, rolloutScenario];
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
 function options(): { quick: boolean; only: Scenario[] } {
@@ -35,8 +37,9 @@ async function main(): Promise<number> {
   try {
     for (const scenario of only) {
       env.progress(`== ${scenario.name}`);
+      env.realClusterUsed = false;
       try {
-        sections.push(await scenario.run(env));
+        sections.push(await withClusterNote(env, await scenario.run(env)));
         env.progress(`== ${scenario.name} done`);
       } catch (error) {
         const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -54,6 +57,12 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${renderMarkdown(report)}`);
   env.progress(`results written to ${RESULTS}`);
   return errors.length > 0 ? 1 : 0;
+}
+
+/** Every section whose scenario used the test cluster says which cluster that was. */
+async function withClusterNote(env: Environment, section: Section): Promise<Section> {
+  const description = env.realClusterUsed ? await env.clusterDescription() : undefined;
+  return description === undefined ? section : { ...section, notes: [...section.notes, `Kubernetes rows ran on the ${description}.`] };
 }
 
 main().then(

@@ -1,15 +1,17 @@
 /**
  * Lifecycle: provision -> bind -> unbind -> deprovision of fresh instances of
- * a dedicated plan (a Deployment and a Service), synchronously, through the
+ * a dedicated plan (a Service and a Secret), synchronously, through the
  * broker's HTTP API: on the fake cluster with the memory store and with
- * Redis, and on the real test apiserver with each store. Reported per
+ * Redis, and on the real test apiserver with each store, the Kubernetes
+ * store (ConfigMaps and Leases on that apiserver) included. Reported per
  * backend and concurrency: cycles per second, cycle and per-step latency,
  * and (on the apiserver) the API requests per cycle.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import type { Cell, Section } from '../report.js';
 import { describeCounts, type Counts } from '../support/api-counter.js';
-import { MEMORY_STATE, redisState, startBenchBroker, type BenchBroker, type ClusterChoice } from '../support/brokers.js';
+import { KUBERNETES_STATE, MEMORY_STATE, redisState, startBenchBroker, type BenchBroker, type ClusterChoice } from '../support/brokers.js';
 import { applyToCluster, type Environment, type RealCluster } from '../support/environment.js';
 import { dedicatedOffering, namespace } from '../support/fixtures.js';
 import { boundedLoop, round, summarise, timed } from '../support/measure.js';
@@ -25,7 +27,7 @@ type Step = (typeof STEPS)[number];
 interface Backend {
   readonly label: string;
   readonly cluster: 'fake' | 'apiserver';
-  readonly store: 'memory' | 'redis';
+  readonly store: 'memory' | 'redis' | 'kubernetes';
 }
 
 const BACKENDS: readonly Backend[] = [
@@ -33,6 +35,7 @@ const BACKENDS: readonly Backend[] = [
   { label: 'fake cluster, Redis', cluster: 'fake', store: 'redis' },
   { label: 'test apiserver, memory store', cluster: 'apiserver', store: 'memory' },
   { label: 'test apiserver, Redis', cluster: 'apiserver', store: 'redis' },
+  { label: 'test apiserver, Kubernetes store', cluster: 'apiserver', store: 'kubernetes' },
 ];
 
 interface Measured {
@@ -62,7 +65,9 @@ export const lifecycleScenario: Scenario = {
         : { kind: 'kubernetes', config: real!.config };
       const state: StateOptions = backend.store === 'memory'
         ? MEMORY_STATE
-        : redisState((await env.redisServer()).url, `bench:${randomBytes(4).toString('hex')}:`);
+        : backend.store === 'kubernetes'
+          ? KUBERNETES_STATE
+          : redisState((await env.redisServer()).url, `bench:${randomBytes(4).toString('hex')}:`);
       measured.push(...(await measureBackend(env, backend, cluster, state, real)));
     }
     return report(measured);
@@ -119,13 +124,21 @@ async function cycle(client: OsbClient, plan: PlanRef, steps: Record<Step, numbe
 async function checkNothingLeft(broker: BenchBroker, real: RealCluster | undefined, backend: Backend): Promise<void> {
   let left: number;
   if (broker.memoryCluster !== undefined) {
-    left = ['Deployment', 'Service'].reduce((n, kind) => n + broker.memoryCluster!.list(kind, TARGET_NAMESPACE).length, 0);
+    left = ['Service', 'Secret'].reduce((n, kind) => n + broker.memoryCluster!.list(kind, TARGET_NAMESPACE).length, 0);
   } else {
-    const deployments = await real!.apps.listNamespacedDeployment({ namespace: TARGET_NAMESPACE });
-    const services = await real!.core.listNamespacedService({ namespace: TARGET_NAMESPACE });
-    left = deployments.items.length + services.items.length;
+    const managed = { namespace: TARGET_NAMESPACE, labelSelector: 'app.kubernetes.io/managed-by=mesitis' };
+    const services = await real!.core.listNamespacedService(managed);
+    const secrets = await real!.core.listNamespacedSecret(managed);
+    left = services.items.length + secrets.items.length;
   }
   if (left > 0) throw new Error(`lifecycle (${backend.label}): ${left} objects left behind after deprovisioning every instance`);
+  if (backend.store === 'kubernetes') {
+    // Every record deleted with its instance or binding, every lock released.
+    const records = await real!.core.listNamespacedConfigMap({ namespace: BROKER_NAMESPACE, labelSelector: 'mesitis/record' });
+    const leases = await real!.config.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: BROKER_NAMESPACE });
+    const kept = records.items.length + leases.items.length;
+    if (kept > 0) throw new Error(`lifecycle (${backend.label}): ${kept} state records or locks left behind in ${BROKER_NAMESPACE}`);
+  }
 }
 
 function report(measured: readonly Measured[]): Section {
@@ -136,11 +149,11 @@ function report(measured: readonly Measured[]): Section {
   ]);
   return {
     name: 'lifecycle',
-    title: 'Lifecycle: provision -> bind -> unbind -> deprovision of a 2-object plan (Deployment + Service), synchronous',
+    title: 'Lifecycle: provision -> bind -> unbind -> deprovision of a 2-object plan (Service + Secret), synchronous',
     columns: ['backend', 'concurrency', 'cycles/s', 'cycle p50 ms', 'cycle p99 ms', ...STEPS.map((s) => `${s} p50 ms`), 'API requests per cycle'],
     rows,
     goals: [],
     notes: ['Each run stops at its cycle or time limit, whichever comes first; the target namespace is checked to be empty afterwards.'],
-    data: { plan: { objects: 2, kinds: ['Deployment', 'Service'] }, measured },
+    data: { plan: { objects: 2, kinds: ['Service', 'Secret'] }, measured },
   };
 }

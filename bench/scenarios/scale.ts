@@ -90,7 +90,7 @@ async function measureLevel(
   catalogUrl: string, catalogLoad: { connections: number; durationSeconds: number },
 ): Promise<Level> {
   const used = memory();
-  const objects = ['Deployment', 'Service'].reduce((n, kind) => n + broker.memoryCluster!.list(kind, TARGET_NAMESPACE).length, 0);
+  const objects = ['Service', 'Secret'].reduce((n, kind) => n + broker.memoryCluster!.list(kind, TARGET_NAMESPACE).length, 0);
   const ids = Array.from({ length: probes }, () => randomUUID());
   const provisioned: number[] = [];
   const deprovisioned: number[] = [];

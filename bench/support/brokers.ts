@@ -1,7 +1,8 @@
 /**
  * The broker in this process, wired by the real container as `mesitis dev`
  * and `mesitis serve` wire it (see test/support/memory-broker.ts), on the
- * fake cluster or a real apiserver, with the memory store or Redis. It logs
+ * fake cluster or a real apiserver, with the memory store, Redis or (on the
+ * apiserver) the Kubernetes store. It logs
  * at info, as in production, into a sink that only tallies warnings and
  * errors: the bench fails on broker errors, not on speed.
  */
@@ -14,7 +15,7 @@ import { MemoryCluster } from '../../src/adapters/memory/memory-cluster.js';
 import { DEFAULT_SETTINGS } from '../../src/application/settings.js';
 import type { KubeObject } from '../../src/domain/kube-object.js';
 import { memoryClusterModule, stateModule } from '../../src/main/adapter-modules.js';
-import { kubernetesModule } from '../../src/main/kubernetes-module.js';
+import { kubernetesModule, kubernetesStateModule } from '../../src/main/kubernetes-module.js';
 import type { StateOptions } from '../../src/main/options.js';
 import { startBroker } from '../../src/main/run-broker.js';
 
@@ -57,6 +58,7 @@ export async function startBenchBroker(brokerNamespace: string, cluster: Cluster
   const password = randomBytes(12).toString('hex');
   let memoryCluster: MemoryCluster | undefined;
   let clusterModule;
+  if (state.kind === 'kubernetes' && cluster.kind !== 'kubernetes') throw new Error('bug: the Kubernetes state store needs the apiserver');
   if (cluster.kind === 'memory') {
     memoryCluster = new MemoryCluster({ simulateControllers: false });
     memoryCluster.ensureNamespace(brokerNamespace);
@@ -71,7 +73,7 @@ export async function startBenchBroker(brokerNamespace: string, cluster: Cluster
       host: '127.0.0.1', port: 0, auth: { username: 'bench', password }, bodyLimitBytes: 1024 * 1024, shutdownGraceMs: 2000,
       settings: DEFAULT_SETTINGS,
     },
-    [clusterModule, stateModule(state)],
+    [clusterModule, state.kind === 'kubernetes' ? kubernetesStateModule(brokerNamespace) : stateModule(state)],
     logger,
   );
   return {
@@ -88,3 +90,4 @@ export async function startBenchBroker(brokerNamespace: string, cluster: Cluster
 
 export const redisState = (url: string, prefix: string): StateOptions => ({ kind: 'redis', url, tls: false, prefix });
 export const MEMORY_STATE: StateOptions = { kind: 'memory' };
+export const KUBERNETES_STATE: StateOptions = { kind: 'kubernetes' };

@@ -1,9 +1,11 @@
 /**
- * What scenarios share in one run: the test kube-apiserver, redis-server
- * (each started on first use, stopped at the end), the API request counter
- * on the apiserver, and progress output.
+ * What scenarios share in one run: the test cluster, redis-server (each
+ * started on first use, stopped at the end), the API request counter on the
+ * apiserver, which cluster a scenario ran on, and progress output.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, type V1ConfigMap, type V1Deployment, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/domain/kube-object.js';
 import { startRedisServer, type RedisServer } from '../../test/support/redis-server.js';
@@ -18,6 +20,7 @@ export interface Sizes {
   readonly costPlans: readonly number[];
   readonly cost: { readonly iterations: number; readonly maxMs: number };
   readonly scale: { readonly entries: number; readonly levels: readonly number[]; readonly probes: number; readonly catalogSeconds: number };
+  readonly rollout: { readonly iterations: number; readonly maxMs: number };
 }
 
 export const FULL: Sizes = {
@@ -27,6 +30,7 @@ export const FULL: Sizes = {
   costPlans: [1, 5, 20],
   cost: { iterations: 30, maxMs: 45_000 },
   scale: { entries: 1000, levels: [100, 1000, 10_000], probes: 200, catalogSeconds: 5 },
+  rollout: { iterations: 10, maxMs: 120_000 },
 };
 
 export const QUICK: Sizes = {
@@ -36,6 +40,7 @@ export const QUICK: Sizes = {
   costPlans: [1, 5, 20],
   cost: { iterations: 3, maxMs: 10_000 },
   scale: { entries: 100, levels: [50, 500], probes: 20, catalogSeconds: 1 },
+  rollout: { iterations: 2, maxMs: 30_000 },
 };
 
 export interface RealCluster {
@@ -46,6 +51,8 @@ export interface RealCluster {
   readonly apps: AppsV1Api;
   /** Counts every request this process sends to the apiserver. */
   readonly counter: ApiCounter;
+  /** Which cluster this is, for the report: versions and what runs besides the apiserver. */
+  readonly description: string;
 }
 
 export class Environment {
@@ -54,6 +61,8 @@ export class Environment {
   private readonly started = Date.now();
   /** What the run used besides this process, for the report: server versions. */
   readonly facts: string[] = [];
+  /** Set when a scenario asks for the test cluster; run.ts clears it before each scenario. */
+  realClusterUsed = false;
 
   constructor(readonly quick: boolean, readonly sizes: Sizes) {}
 
@@ -63,21 +72,28 @@ export class Environment {
   }
 
   realCluster(): Promise<RealCluster> {
+    this.realClusterUsed = true;
     this.cluster ??= (async () => {
-      this.progress('starting the test kube-apiserver ...');
+      this.progress('starting the test cluster ...');
       const cluster = await startTestCluster();
       const config = new KubeConfig();
       config.loadFromFile(cluster.adminKubeconfig);
       const version = await config.makeApiClient(VersionApi).getCode();
-      this.facts.push(`kube-apiserver ${version.gitVersion} (test cluster: embedded etcd, no controllers, admin identity)`);
-      this.progress(`test kube-apiserver ${version.gitVersion} ready at ${cluster.server}`);
-      const real = { cluster, config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), counter: new ApiCounter(cluster.server) };
+      const description = describeCluster(cluster, version.gitVersion);
+      this.facts.push(description);
+      this.progress(`test cluster ${version.gitVersion} ready at ${cluster.server}`);
+      const real = { cluster, config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), counter: new ApiCounter(cluster.server), description };
       // The counter must see requests, or "0 API requests" would prove nothing.
       const { counts } = await real.counter.during(() => real.core.readNamespace({ name: 'default' }));
       if (counts.get !== 1 || counts.total !== 1) throw new Error(`the API request counter saw ${JSON.stringify(counts)} for one GET`);
       return real;
     })();
     return this.cluster;
+  }
+
+  /** The cluster the Kubernetes rows of a scenario ran on, once one was started. */
+  async clusterDescription(): Promise<string | undefined> {
+    return (await this.cluster?.catch(() => undefined))?.description;
   }
 
   redisServer(): Promise<RedisServer> {
@@ -99,6 +115,15 @@ export class Environment {
       redis?.then((r) => r.stop()),
     ]);
   }
+}
+
+function describeCluster(cluster: TestCluster, version: string | undefined): string {
+  const goMod = readFileSync(fileURLToPath(new URL('../../test/cluster/go.mod', import.meta.url)), 'utf8');
+  const kwok = /sigs\.k8s\.io\/kwok (v\S+)/.exec(goMod)?.[1] ?? 'unknown';
+  return cluster.bare
+    ? `test cluster, bare: kube-apiserver ${version} with embedded etcd, no controllers, admin identity`
+    : `test cluster: kube-apiserver ${version} with embedded etcd, kube-controller-manager and kube-scheduler ${version}, ` +
+        `kwok ${kwok} playing ${cluster.nodes.length} simulated node(s) (Pods become Running and Ready, no containers), admin identity`;
 }
 
 /** Creates namespaces (idempotently) and then the objects, `parallel` at a time. */

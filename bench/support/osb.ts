@@ -1,8 +1,9 @@
 /**
  * A small OSB client for the lifecycle loops: node:http with a keep-alive
  * agent (as a platform would keep its connections), synchronous provisioning
- * (no accepts_incomplete: a bare apiserver runs no controllers, so nothing
- * would ever become ready), and an error for any unexpected status.
+ * (no accepts_incomplete: the loops measure the broker's own work, not the
+ * cluster's rollouts, which the rollout scenario measures), and an error for
+ * any unexpected status.
  */
 import { Agent, request } from 'node:http';
 import { CONSUMER_NAMESPACE } from './fixtures.js';
@@ -74,6 +75,7 @@ const query = (plan: PlanRef) => `service_id=${encodeURIComponent(plan.serviceId
 export const provision = (client: OsbClient, plan: PlanRef, instanceId: string) =>
   client.expect(201, 'PUT', `/v2/service_instances/${instanceId}`, {
     service_id: plan.serviceId, plan_id: plan.planId, context: context(instanceId), parameters: {},
+    organization_guid: 'bench-org', space_guid: 'bench-space', // required on provision by the spec
   });
 
 export const bind = (client: OsbClient, plan: PlanRef, instanceId: string, bindingId: string) =>

@@ -1,15 +1,19 @@
 /**
- * Derives a binding's credentials each time they are needed, from the entry
- * and the instance, so that no credential value is ever stored.
+ * Derives a binding's credentials each time they are needed, so that no
+ * credential value is ever stored: the coordinates and the credential
+ * reference pinned in the instance at provision, and the values read again
+ * from where that reference points. Records older than pinning follow the
+ * entry as it is now.
  */
 import type { Catalog } from '../domain/catalog.js';
 import type { CatalogEntry } from '../domain/catalog-entry.js';
 import { coordinatesOf, type Coordinates } from '../domain/coordinates.js';
-import { bindingCredentials, type Credentials } from '../domain/credentials.js';
+import { bindingCredentials, pinBinding, type Credentials } from '../domain/credentials.js';
 import { domainError } from '../domain/errors.js';
-import type { InstanceRecord } from '../domain/records.js';
+import type { InstanceRecord, PinnedBinding } from '../domain/records.js';
 import { planResources } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
+import type { Logger } from './ports/logger.js';
 import type { SecretSource } from './ports/secret-source.js';
 import { instanceFacts } from './requests.js';
 
@@ -25,32 +29,48 @@ export interface BindingAnswer {
 }
 
 export class BindingCredentials {
-  constructor(private readonly secrets: SecretSource) {}
+  constructor(
+    private readonly secrets: SecretSource,
+    private readonly logger?: Logger,
+  ) {}
 
-  async derive(catalog: Catalog, entry: CatalogEntry, instance: InstanceRecord): Promise<Result<BindingAnswer>> {
+  /** What to pin in a new instance of `entry`: the coordinates its plan yields and the credential reference. */
+  pin(catalog: Catalog, entry: CatalogEntry, instance: InstanceRecord): Result<PinnedBinding> {
     const facts = instanceFacts(entry, instance);
     const plan = planResources(entry, catalog.templates, facts);
     if (!plan.ok) return plan;
     const coordinates = coordinatesOf(entry, facts, plan.value);
-    if (!coordinates.ok) return coordinates;
-    const values = await this.values(entry);
-    if (!values.ok) return values;
-    const credentials = bindingCredentials(entry, coordinates.value, values.value);
-    if (!credentials.ok) return credentials;
-    return ok({ credentials: credentials.value, endpoints: endpointsOf(coordinates.value) });
+    return coordinates.ok ? ok(pinBinding(entry, coordinates.value)) : coordinates;
   }
 
-  private async values(entry: CatalogEntry): Promise<Result<Record<string, string>>> {
-    const source = entry.credentials;
+  /** The credentials of a binding of `instance`; `entry` is the instance's entry if the catalog still has it. */
+  async derive(catalog: Catalog, entry: CatalogEntry | undefined, instance: InstanceRecord): Promise<Result<BindingAnswer>> {
+    const binding: Result<PinnedBinding> = instance.pinned !== undefined ? ok(instance.pinned)
+      : entry !== undefined ? this.pin(catalog, entry, instance)
+      : err(domainError('ConfigInvalid', `plan ${instance.planId} is no longer in the catalog and instance ${instance.id} predates pinned coordinates`));
+    if (!binding.ok) return binding;
+    const values = await this.values(binding.value, entry, instance);
+    if (!values.ok) return values;
+    const credentials = bindingCredentials(binding.value, values.value, entry?.source ?? instance.entrySource);
+    if (!credentials.ok) return credentials;
+    return ok({ credentials: credentials.value, endpoints: endpointsOf(binding.value.coordinates) });
+  }
+
+  private async values(pinned: PinnedBinding, entry: CatalogEntry | undefined, instance: InstanceRecord): Promise<Result<Record<string, string>>> {
+    const source = pinned.credentials;
     switch (source.kind) {
       case 'NoCredential':
         return ok({});
-      case 'FromCatalog':
-        return ok({ ...source.values });
+      case 'FromCatalog': {
+        // The values live only in the entry: once it is deleted they are gone, and bindings keep their coordinates.
+        if (entry?.credentials.kind === 'FromCatalog') return ok({ ...entry.credentials.values });
+        this.logger?.warn('credential values of a deleted or changed entry are no longer available', { instanceId: instance.id, entry: instance.entrySource });
+        return ok({});
+      }
       case 'FromClusterSecret': {
         const secret = await this.secrets.read(source.secretName);
         if (secret.ok || secret.error.kind !== 'NotFound') return secret;
-        return err(domainError('ConfigInvalid', `entry ${entry.source}: credential Secret "${source.secretName}" does not exist in the broker namespace`));
+        return err(domainError('ConfigInvalid', `entry ${instance.entrySource}: credential Secret "${source.secretName}" does not exist in the broker namespace`));
       }
     }
   }

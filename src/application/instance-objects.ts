@@ -1,26 +1,30 @@
 /**
  * Creating and removing a dedicated instance's objects so that nothing is
  * ever left half-made: creation rolls back in reverse order on any failure;
- * removal deletes in reverse order, treats NotFound as done, and also takes
- * anything else still carrying the instance's label.
+ * removal deletes in reverse order and treats NotFound as done.
  *
- * Removal only ever deletes objects that carry this instance's labels: a
- * planned name may belong to someone else (that is why a provision failed),
- * and a record's refs say what was planned, not what is ours. One labelled
- * list per kind finds what is ours, so removal costs N deletes plus one list
- * per kind, and no GET per object.
+ * Ownership is the uid the API server gave an object when we created it.
+ * Removal deletes a recorded object only with that uid as a precondition,
+ * so an object someone else made under the same name is never touched, and
+ * it costs one request per object. Labels only help find what a crash left
+ * unrecorded: for planned refs without a uid (the create's answer was never
+ * recorded), one labelled list per kind finds the objects that carry this
+ * instance's labels, and those are deleted by their uid.
  *
  * Creation does not GET each object first: the apiserver's AlreadyExists on
  * create is the atomic form of that check (a pre-check would race and double
- * the API requests). On AlreadyExists we look once: an object already ours
- * is adopted, anyone else's makes the whole plan fail and roll back.
+ * the API requests). On AlreadyExists we look once: an object already
+ * labelled as ours is adopted (a resumed operation made it), anyone else's
+ * makes the whole plan fail and roll back.
  */
 import { domainError, type DomainError } from '../domain/errors.js';
-import { describeRef, refOf, type KubeObject, type ObjectRef, type SupportedKind } from '../domain/kube-object.js';
+import { describeRef, ownedRefOf, refOf, type KubeObject, type ObjectRef, type SupportedKind } from '../domain/kube-object.js';
 import { instanceSelector, ownedBy } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { ClusterApi } from './ports/cluster-api.js';
 import type { Logger } from './ports/logger.js';
+
+export type CreateFailure = DomainError & { readonly rolledBack: boolean };
 
 export class InstanceObjects {
   constructor(
@@ -28,58 +32,101 @@ export class InstanceObjects {
     private readonly logger: Logger,
   ) {}
 
-  /** Creates the plan in order; `stillWanted` lets an async job stop when the instance is being deleted. */
-  async create(instanceId: string, plan: readonly KubeObject[], stillWanted: () => boolean = () => true): Promise<Result<ObjectRef[]>> {
-    const created: ObjectRef[] = [];
+  /**
+   * Creates the plan in order and answers the refs with their uids;
+   * `stillWanted` lets a job stop when the instance is being deleted or its
+   * lock was lost. On failure the error says whether the rollback removed
+   * everything (`rolledBack`): when it did not, objects may remain and the
+   * record must keep listing them.
+   */
+  async create(instanceId: string, plan: readonly KubeObject[], stillWanted: () => boolean = () => true): Promise<Result<ObjectRef[], CreateFailure>> {
+    const made: ObjectRef[] = [];
     for (const object of plan) {
       const outcome = stillWanted()
         ? await this.createOne(instanceId, object)
         : err(domainError('ConcurrencyError', 'provisioning was cancelled by a deprovision'));
       if (!outcome.ok) {
-        await this.rollback(instanceId, created, outcome.error);
-        return outcome;
+        // Cancelled: the canceller removes what exists; rolling back here would race it.
+        const rolledBack = stillWanted() ? await this.rollback(instanceId, made, outcome.error) : false;
+        return err({ ...outcome.error, rolledBack });
       }
-      if (outcome.value === 'created') created.push(refOf(object));
+      made.push(outcome.value);
     }
-    return ok(plan.map(refOf));
+    return ok(made);
   }
 
-  /** Deletes this instance's objects: the planned ones in reverse order, then any other labelled leftover. */
+  /** Deletes this instance's objects in reverse order: recorded ones by uid, unrecorded ones found by label. */
   async remove(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<void>> {
-    const owned = await this.listOwned(instanceId, refs);
-    if (!owned.ok) return owned;
-    const planned = [...refs].reverse().filter((ref) => owned.value.delete(keyOf(ref)));
-    for (const ref of [...planned, ...owned.value.values()]) {
+    const unrecorded = refs.filter((ref) => ref.uid === undefined);
+    const found = unrecorded.length > 0 ? await this.findLabelled(instanceId, unrecorded) : ok(new Map<string, ObjectRef>());
+    if (!found.ok) return found;
+    const targets = [...refs].reverse().flatMap((ref) => {
+      if (ref.uid !== undefined) return [ref];
+      const labelled = found.value.get(keyOf(ref));
+      found.value.delete(keyOf(ref));
+      return labelled ? [labelled] : [];
+    });
+    // Labelled leftovers of the same kinds that no ref names (a plan that changed under a crash).
+    for (const ref of [...targets, ...found.value.values()]) {
       const deleted = await this.cluster.delete(ref);
       if (!deleted.ok) return deleted;
     }
     return ok(undefined);
   }
 
-  private async createOne(instanceId: string, object: KubeObject): Promise<Result<'created' | 'adopted'>> {
+  /**
+   * Those of `refs` that still exist as objects this instance made: the
+   * recorded uid, or (no uid recorded) the instance's labels. Another object
+   * under the name does not count and is never touched.
+   */
+  async remaining(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<(ObjectRef & { readonly terminating: boolean })[]>> {
+    const left: (ObjectRef & { readonly terminating: boolean })[] = [];
+    for (const ref of refs) {
+      const found = await this.cluster.get(ref);
+      if (!found.ok) return found;
+      const object = found.value;
+      const ours = object !== undefined && (ref.uid !== undefined ? object.metadata['uid'] === ref.uid : ownedBy(object, instanceId));
+      if (ours) left.push({ ...ownedRefOf(object), terminating: object.metadata['deletionTimestamp'] !== undefined });
+    }
+    return ok(left);
+  }
+
+  /** Deletes those of `found` not already being deleted (their worker died before it got to them). */
+  async deleteUnlessTerminating(found: readonly (ObjectRef & { readonly terminating: boolean })[]): Promise<Result<void>> {
+    for (const { terminating, ...ref } of [...found].reverse()) {
+      if (terminating) continue;
+      const deleted = await this.cluster.delete(ref);
+      if (!deleted.ok) return deleted;
+    }
+    return ok(undefined);
+  }
+
+  private async createOne(instanceId: string, object: KubeObject): Promise<Result<ObjectRef>> {
     const created = await this.cluster.create(object);
-    if (created.ok) return ok('created');
+    if (created.ok) return ok(ownedRefOf(created.value));
     if (created.error.kind !== 'ObjectsExist') return created;
     const existing = await this.cluster.get(refOf(object));
-    if (existing.ok && existing.value && ownedBy(existing.value, instanceId)) return ok('adopted');
+    if (existing.ok && existing.value && ownedBy(existing.value, instanceId)) return ok(ownedRefOf(existing.value));
     return err(domainError('ObjectsExist', `${describeRef(refOf(object))} already exists and does not belong to this instance`));
   }
 
-  private async rollback(instanceId: string, created: readonly ObjectRef[], cause: DomainError): Promise<void> {
-    this.logger.warn('provision failed, rolling back', { instanceId, reason: cause.message, created: created.length });
-    const removed = await this.remove(instanceId, created);
+  /** True when everything made is gone again. */
+  private async rollback(instanceId: string, made: readonly ObjectRef[], cause: DomainError): Promise<boolean> {
+    this.logger.warn('provision failed, rolling back', { instanceId, reason: cause.message, created: made.length });
+    const removed = await this.remove(instanceId, made);
     if (!removed.ok) this.logger.error('rollback incomplete', { instanceId, reason: removed.error.message });
+    return removed.ok;
   }
 
-  /** Everything labelled as this instance's, in the namespaces and kinds the refs name. */
-  private async listOwned(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<Map<string, ObjectRef>>> {
+  /** Objects labelled as this instance's, in the namespaces and kinds of `refs`, with their uids. */
+  private async findLabelled(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<Map<string, ObjectRef>>> {
     const places = new Map<string, { kind: SupportedKind; namespace: string }>();
     for (const ref of refs) places.set(`${ref.kind}/${ref.namespace}`, { kind: ref.kind, namespace: ref.namespace });
     const owned = new Map<string, ObjectRef>();
     for (const { kind, namespace } of places.values()) {
       const listed = await this.cluster.list(kind, namespace, instanceSelector(instanceId));
       if (!listed.ok) return listed;
-      for (const object of listed.value) owned.set(keyOf(refOf(object)), refOf(object));
+      for (const object of listed.value) if (ownedBy(object, instanceId)) owned.set(keyOf(refOf(object)), ownedRefOf(object));
     }
     return ok(owned);
   }

@@ -5,7 +5,7 @@
  * waits for a slow rollout.
  */
 import { describeRef, type ObjectRef } from '../domain/kube-object.js';
-import { isReady } from '../domain/readiness.js';
+import { isReady, takesTime } from '../domain/readiness.js';
 import type { InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
 import type { InstanceObjects } from './instance-objects.js';
@@ -13,9 +13,9 @@ import type { InstanceRecords } from './instance-records.js';
 import type { ClusterApi } from './ports/cluster-api.js';
 import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
+import { tryInstanceLock } from './instance-lock.js';
 import type { BrokerSettings, Runtime } from './settings.js';
 
-const hasRollout = (ref: ObjectRef): boolean => ref.kind === 'Deployment' || ref.kind === 'ReplicaSet' || ref.kind === 'Pod';
 
 export class InstanceReadiness {
   constructor(
@@ -34,7 +34,7 @@ export class InstanceReadiness {
    * once: when another operation holds it, this poll simply changes nothing.
    */
   async settle(record: InstanceRecord): Promise<Result<void>> {
-    const lock = await this.store.acquireLock(record.id, this.settings.lockTtlMs);
+    const lock = await tryInstanceLock(this.store, this.settings, record.id);
     if (!lock.ok || !lock.value) return lock.ok ? ok(undefined) : lock;
     try {
       const current = await this.records.get(record.id);
@@ -42,17 +42,18 @@ export class InstanceReadiness {
       const now = current.value?.record;
       return now?.status === 'starting' && now.operation.id === record.operation.id ? await this.settleLocked(now) : ok(undefined);
     } finally {
-      await this.store.releaseLock(lock.value);
+      await lock.value.release();
     }
   }
 
-  private async settleLocked(record: InstanceRecord): Promise<Result<void>> {
-    const pending = await this.notReady(record.objects.filter(hasRollout));
+  /** The same decision for a caller that already holds the instance's lock (the reconciler). */
+  async settleLocked(record: InstanceRecord): Promise<Result<void>> {
+    const pending = await this.notReady(record.objects.filter((ref) => takesTime(ref.kind)));
     if (!pending.ok) return pending;
     const { id, operation } = record;
     if (pending.value === 'missing') return this.fail(record, 'an object was deleted while provisioning');
     if (pending.value.length === 0) {
-      const done = await this.records.finish(id, operation.id, 'succeeded', 'ready', 'all objects are ready');
+      const done = await this.records.apply(id, operation.id, { type: 'becameReady', description: 'all objects are ready' });
       if (done.ok) this.logger.info('provision succeeded', { instanceId: id });
       return done.ok ? ok(undefined) : done;
     }
@@ -61,11 +62,10 @@ export class InstanceReadiness {
     return this.fail(record, `not ready within ${this.settings.readinessTimeoutMs / 1000}s: ${pending.value.map(describeRef).join(', ')}`);
   }
 
-  /** A failed provision leaves nothing behind: remove the objects, then record why. */
+  /** A failed provision leaves nothing behind: remove the objects, then record why (and what is left, if anything). */
   private async fail(record: InstanceRecord, reason: string): Promise<Result<void>> {
     const removed = await this.objects.remove(record.id, record.objects);
-    if (!removed.ok) return removed;
-    const failed = await this.records.finish(record.id, record.operation.id, 'failed', 'failed', reason);
+    const failed = await this.records.apply(record.id, record.operation.id, { type: 'provisionFailed', reason, rolledBack: removed.ok });
     this.logger.warn('provision failed', { instanceId: record.id, reason });
     return failed.ok ? ok(undefined) : failed;
   }

@@ -1,23 +1,23 @@
 /**
  * Reading and writing instance records the way every use case needs:
- * tombstones past their time count as absent, and the operation outcome is
+ * tombstones past their time count as absent, and a lifecycle transition is
  * recorded only by the operation that still owns the record.
  */
-import type { InstanceRecord, InstanceStatus, Operation, OperationState } from '../domain/records.js';
+import { applyEvent, type LifecycleEvent } from '../domain/instance-lifecycle.js';
+import type { InstanceRecord, Operation } from '../domain/records.js';
 import { domainError } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { NO_METRICS, type Metrics } from './ports/metrics.js';
 import type { StateStore, Stored } from './ports/state-store.js';
 import type { Caller } from './requests.js';
 import type { BrokerSettings, Runtime } from './settings.js';
-
-/** Grace on top of the readiness timeout before an unfinished operation counts as abandoned. */
-const ABANDON_GRACE_MS = 2 * 60_000;
 
 export class InstanceRecords {
   constructor(
     private readonly store: StateStore,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   /** The record, with expired tombstones treated as absent. */
@@ -46,33 +46,36 @@ export class InstanceRecords {
     return previous ? this.store.updateInstance(record, previous.revision) : this.store.createInstance(record);
   }
 
-  /** True for an operation still "in progress" long after any broker could be working on it: its process died. */
-  isAbandoned(operation: Operation): boolean {
-    const age = this.runtime.now().getTime() - Date.parse(operation.startedAt);
-    return operation.state === 'in progress' && age > this.settings.readinessTimeoutMs + ABANDON_GRACE_MS;
-  }
-
   newOperation(type: Operation['type']): Operation {
     return { id: this.runtime.newId(), type, state: 'in progress', startedAt: this.runtime.now().toISOString() };
   }
 
   /**
-   * Records the progress or end of operation `operationId`; does nothing
-   * (answers 'superseded') when another operation has taken over the record.
+   * Moves the record through a lifecycle transition on behalf of operation
+   * `operationId`; does nothing (answers 'superseded') when another
+   * operation has taken over the record or the transition does not apply.
    */
-  async finish(id: string, operationId: string, state: OperationState, status: InstanceStatus, description?: string): Promise<Result<'recorded' | 'superseded'>> {
+  async apply(id: string, operationId: string, event: LifecycleEvent): Promise<Result<'recorded' | 'superseded'>> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const stored = await this.store.getInstance(id);
       if (!stored.ok) return stored;
       if (!stored.value || stored.value.record.operation.id !== operationId) return ok('superseded');
-      const now = this.runtime.now().toISOString();
-      const { record, revision } = stored.value;
-      const finished = state === 'in progress' ? {} : { finishedAt: now };
-      const operation: Operation = { ...record.operation, state, ...finished, ...(description !== undefined ? { description } : {}) };
-      const written = await this.store.updateInstance({ ...record, status, operation, updatedAt: now }, revision);
-      if (written.ok) return ok('recorded');
+      const next = applyEvent(stored.value.record, event, this.runtime.now().toISOString());
+      if (!next) return ok('superseded');
+      const written = await this.store.updateInstance(next, stored.value.revision);
+      if (written.ok) {
+        this.observeEnd(stored.value.record.operation, next.operation);
+        return ok('recorded');
+      }
       if (written.error.kind !== 'ConcurrencyError') return written;
     }
     return ok('superseded');
+  }
+
+  /** An accepted operation ends through a transition recorded here, whoever finishes it (its job, a poll, the reconciler): the one place to time it. */
+  private observeEnd(before: Operation, after: Operation): void {
+    if (before.state !== 'in progress' || after.state === 'in progress') return;
+    const seconds = (Date.parse(after.finishedAt ?? this.runtime.now().toISOString()) - Date.parse(after.startedAt)) / 1000;
+    this.metrics.operationFinished(after.type, after.state, Math.max(0, seconds));
   }
 }

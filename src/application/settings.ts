@@ -6,8 +6,10 @@ export interface BrokerSettings {
   readonly readinessPollMs: number;
   /** How long a request waits for another request's lock on the same instance. */
   readonly lockWaitMs: number;
-  /** How long a lock lives if its holder dies. */
+  /** How long a lock lives if its holder dies; holders renew it every third of that. */
   readonly lockTtlMs: number;
+  /** How often the reconciler looks for interrupted operations. */
+  readonly reconcileIntervalMs: number;
   /** How long a finished async delete is remembered for late last_operation polls. */
   readonly tombstoneMs: number;
 }
@@ -16,7 +18,8 @@ export const DEFAULT_SETTINGS: BrokerSettings = {
   readinessTimeoutMs: 5 * 60_000,
   readinessPollMs: 1_000,
   lockWaitMs: 10_000,
-  lockTtlMs: 60_000,
+  lockTtlMs: 15_000,
+  reconcileIntervalMs: 10_000,
   tombstoneMs: 60 * 60_000,
 };
 

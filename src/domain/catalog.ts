@@ -13,6 +13,13 @@ export interface ProviderConfig {
   readonly templates: readonly ResourceTemplate[];
   /** Problems found while decoding (bad JSON, unknown kinds, missing fields). */
   readonly problems: readonly ConfigProblem[];
+  /**
+   * When each entry's ConfigMap was created (RFC 3339, as the API server
+   * writes creationTimestamp), by ConfigMap name. It decides which of two
+   * clashing entries keeps serving; entries without one rank after those
+   * with one (a manifest file has none).
+   */
+  readonly created?: ReadonlyMap<string, string>;
 }
 
 export interface Offering {
@@ -53,7 +60,7 @@ class Claims {
   private readonly offerings = new Map<string, CatalogEntry>();
   private readonly serviceIds = new Map<string, CatalogEntry>();
 
-  /** Problems that only show across entries; the later entry (by ConfigMap name) is the one refused. */
+  /** Problems that only show across entries; the later entry (see firstComeFirst) is the one refused. */
   conflicts(entry: CatalogEntry): ConfigProblem[] {
     const problem = (field: string, message: string): ConfigProblem[] => [{ source: entry.source, field, message }];
     const name = serviceName(entry);
@@ -80,12 +87,33 @@ class Claims {
   }
 }
 
+const createdMs = (created: ReadonlyMap<string, string> | undefined, source: string): number => {
+  const parsed = Date.parse(created?.get(source) ?? '');
+  return Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
+};
+
+/**
+ * The order in which entries claim plan ids, versions and service ids: the
+ * oldest ConfigMap first, so a ConfigMap added later can never push out an
+ * entry that was already serving (and may have live instances). Ties (the
+ * API server stamps whole seconds) and undated entries go by ConfigMap name,
+ * so the outcome never depends on the order documents arrived in.
+ */
+const byName = (a: CatalogEntry, b: CatalogEntry): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
+
+function firstComeFirst(entries: readonly CatalogEntry[], created: ReadonlyMap<string, string> | undefined): CatalogEntry[] {
+  if (created === undefined || created.size === 0) return [...entries].sort(byName);
+  return [...entries]
+    .map((entry) => ({ entry, at: createdMs(created, entry.source) }))
+    .sort((a, b) => (a.at === b.at ? byName(a.entry, b.entry) : a.at < b.at ? -1 : 1))
+    .map(({ entry }) => entry);
+}
+
 export function assembleCatalog(config: ProviderConfig): Catalog {
   const problems: ConfigProblem[] = [...config.problems];
   const accepted: CatalogEntry[] = [];
   const claims = new Claims();
-  const bySource = [...config.entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-  for (const entry of bySource) {
+  for (const entry of firstComeFirst(config.entries, config.created)) {
     const found = [...checkEntry(entry), ...checkPlan(entry, config.templates)];
     const refused = found.length > 0 ? found : claims.conflicts(entry);
     if (refused.length > 0) {
@@ -95,8 +123,9 @@ export function assembleCatalog(config: ProviderConfig): Catalog {
       claims.claim(entry);
     }
   }
+  // Presented in ConfigMap-name order whatever decided the clashes, so the catalog reads the same everywhere.
   const offerings = new Map<string, CatalogEntry[]>();
-  for (const entry of accepted) offerings.set(serviceName(entry), [...(offerings.get(serviceName(entry)) ?? []), entry]);
+  for (const entry of accepted.sort(byName)) offerings.set(serviceName(entry), [...(offerings.get(serviceName(entry)) ?? []), entry]);
   return {
     problems,
     templates: config.templates,

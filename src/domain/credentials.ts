@@ -5,31 +5,40 @@
  */
 import type { CatalogEntry } from './catalog-entry.js';
 import type { Coordinates } from './coordinates.js';
+import type { CredentialRef, PinnedBinding } from './records.js';
 import { domainError, type DomainError } from './errors.js';
 import { err, ok, type Result } from './result.js';
 
 export type Credentials = Readonly<Record<string, string | number>>;
 
-function coordinateKeys(entry: CatalogEntry, coordinates: Coordinates): Record<string, string | number> {
+/** What an instance provisioned from `entry` keeps for its bindings: references and coordinates, no values. */
+export function pinBinding(entry: CatalogEntry, coordinates: Coordinates): PinnedBinding {
+  const source = entry.credentials;
+  const credentials: CredentialRef = source.kind === 'FromCatalog' ? { kind: 'FromCatalog' } : source;
+  return { type: entry.offering, provider: entry.team, coordinates, credentials };
+}
+
+function coordinateKeys(pinned: PinnedBinding): Record<string, string | number> {
+  const { coordinates } = pinned;
   return {
-    type: entry.offering,
-    provider: entry.team,
+    type: pinned.type,
+    provider: pinned.provider,
     ...(coordinates.host !== undefined ? { host: coordinates.host } : {}),
     ...(coordinates.port !== undefined ? { port: coordinates.port } : {}),
     ...(coordinates.uri !== undefined ? { uri: coordinates.uri } : {}),
   };
 }
 
-/** `secretValues` are the entry's credential values, already read from wherever they live. */
+/** `secretValues` are the credential values, already read from wherever the pinned reference points. */
 export function bindingCredentials(
-  entry: CatalogEntry,
-  coordinates: Coordinates,
+  pinned: PinnedBinding,
   secretValues: Readonly<Record<string, string>>,
+  source: string,
 ): Result<Credentials, DomainError> {
-  const fromCoordinates = coordinateKeys(entry, coordinates);
+  const fromCoordinates = coordinateKeys(pinned);
   const clashes = Object.keys(secretValues).filter((key) => Object.hasOwn(fromCoordinates, key));
   if (clashes.length > 0) {
-    return err(domainError('ConfigInvalid', `entry ${entry.source}: credential key(s) ${clashes.join(', ')} clash with the coordinates Mesitis provides`));
+    return err(domainError('ConfigInvalid', `entry ${source}: credential key(s) ${clashes.join(', ')} clash with the coordinates Mesitis provides`));
   }
   return ok({ ...fromCoordinates, ...secretValues });
 }

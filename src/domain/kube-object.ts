@@ -36,6 +36,12 @@ export interface ObjectRef {
   readonly kind: SupportedKind;
   readonly namespace: string;
   readonly name: string;
+  /**
+   * The uid the API server gave the object when the broker created it (or
+   * adopted it): the proof that it is ours. Absent while only planned, or
+   * when a crash came between the create and recording its answer.
+   */
+  readonly uid?: string;
 }
 
 export const isSupportedKind = (kind: string): kind is SupportedKind =>
@@ -44,6 +50,12 @@ export const isSupportedKind = (kind: string): kind is SupportedKind =>
 export function refOf(object: KubeObject): ObjectRef {
   if (!isSupportedKind(object.kind)) throw new Error(`bug: refOf unsupported kind ${object.kind}`);
   return { kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+}
+
+/** The ref with the uid the server stored the object under. */
+export function ownedRefOf(object: KubeObject): ObjectRef {
+  const uid = object.metadata['uid'];
+  return { ...refOf(object), ...(typeof uid === 'string' && uid !== '' ? { uid } : {}) };
 }
 
 export const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace}/${ref.name}`;

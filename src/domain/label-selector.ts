@@ -2,7 +2,10 @@
  * Equality-based Kubernetes label selectors ("a=b,c!=d,e,!f"), the subset
  * catalog entries use to pick their resource templates.
  */
+import { isLabelValue } from './kubernetes-names.js';
 import { err, ok, type Result } from './result.js';
+
+export { isLabelValue };
 
 export type Requirement =
   | { readonly key: string; readonly op: 'equals' | 'notEquals'; readonly value: string }
@@ -11,9 +14,6 @@ export type Requirement =
 export type LabelSelector = readonly Requirement[];
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
-export const isLabelValue = (value: string): boolean => value.length <= 63 && LABEL_VALUE.test(value);
 
 function parseRequirement(term: string): Result<Requirement, string> {
   const match = /^(!?)\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?$/.exec(term);

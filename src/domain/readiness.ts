@@ -4,6 +4,15 @@
  */
 import type { KubeObject } from './kube-object.js';
 
+/**
+ * Kinds whose objects exist before they are usable (a rollout, a Pod
+ * starting) and stay behind for a while after a delete (Pods terminating).
+ * Work on them cannot be finished within one synchronous request.
+ */
+const TAKE_TIME = ['Deployment', 'ReplicaSet', 'Pod'];
+
+export const takesTime = (kind: string): boolean => TAKE_TIME.includes(kind);
+
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
 
 export function isReady(object: KubeObject): boolean {

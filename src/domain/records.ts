@@ -2,6 +2,7 @@
  * What the broker remembers about instances and bindings. Records hold
  * references (which entry, which objects), never credential values.
  */
+import type { Coordinates } from './coordinates.js';
 import type { ObjectRef } from './kube-object.js';
 
 export const RECORD_SCHEMA = 1;
@@ -35,6 +36,28 @@ export type InstanceStatus = 'provisioning' | 'starting' | 'ready' | 'failed' | 
 export const isProvisioning = (record: InstanceRecord): boolean =>
   record.status === 'provisioning' || record.status === 'starting';
 
+/**
+ * Where an instance's credentials come from, as references only: never a
+ * value. Catalog values are read from the entry (by plan) while it exists.
+ */
+export type CredentialRef =
+  | { readonly kind: 'FromCatalog' }
+  | { readonly kind: 'FromClusterSecret'; readonly secretName: string }
+  | { readonly kind: 'NoCredential' };
+
+/**
+ * What a binding of the instance is made of, fixed at provision: the
+ * coordinates it was given and where its credentials come from. A
+ * provider's later edits to the entry change no live instance.
+ */
+export interface PinnedBinding {
+  /** servicebinding.io `type` and `provider`. */
+  readonly type: string;
+  readonly provider: string;
+  readonly coordinates: Coordinates;
+  readonly credentials: CredentialRef;
+}
+
 export interface InstanceRecord {
   readonly schema: typeof RECORD_SCHEMA;
   readonly id: string;
@@ -49,6 +72,8 @@ export interface InstanceRecord {
   readonly originatingIdentity?: OriginatingIdentity;
   /** Objects created so far, in creation order. */
   readonly objects: readonly ObjectRef[];
+  /** Absent only in records written before pinning existed: those follow the entry. */
+  readonly pinned?: PinnedBinding;
   readonly status: InstanceStatus;
   readonly operation: Operation;
   readonly createdAt: string;

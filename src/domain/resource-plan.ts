@@ -5,8 +5,9 @@
 import type { CatalogEntry, Provisioner } from './catalog-entry.js';
 import { domainError, type DomainError } from './errors.js';
 import { sha1Hex } from './hash.js';
-import { isLabelValue, parseLabelSelector } from './label-selector.js';
+import { parseLabelSelector } from './label-selector.js';
 import type { KubeObject } from './kube-object.js';
+import { namingProblems } from './kubernetes-names.js';
 import { normaliseTemplate, selectTemplates, type ResourceTemplate } from './resource-template.js';
 import { err, ok, type Result } from './result.js';
 import { substituteDeep, type InstanceFacts, type MissingParameter } from './template-variables.js';
@@ -16,9 +17,13 @@ export const INSTANCE_LABEL = 'mesitis/instance';
 export const OFFERING_LABEL = 'mesitis/offering';
 export const CONSUMER_LABEL = 'mesitis/consumer-namespace';
 
-/** The instance label value: the id itself when it is a valid label value, else a hash of it. */
-export const instanceLabelValue = (instanceId: string): string =>
-  isLabelValue(instanceId) ? instanceId : `h-${sha1Hex(instanceId)}`;
+/**
+ * The instance label value: always a hash of the id, never the id itself, so
+ * that no id a caller chooses can equal another id's label (an id spelled
+ * like a hash is hashed too). Labels only find what a crash left unrecorded;
+ * ownership itself is the uid recorded at create.
+ */
+export const instanceLabelValue = (instanceId: string): string => `i-${sha1Hex(instanceId)}`;
 
 /** The selector that finds everything made for one instance (the deprovision sweep). */
 export const instanceSelector = (instanceId: string): string =>
@@ -40,8 +45,6 @@ function render(template: ResourceTemplate, target: string, facts: InstanceFacts
   if (named !== undefined && named !== target) {
     return err(domainError('ConfigInvalid', `resource ConfigMap ${template.source}: namespace "${named}" is not the provisioner's namespace "${target}"`));
   }
-  const badName = checkName(template, normalised.value, object);
-  if (badName) return err(badName);
   const labels = {
     ...object.metadata.labels,
     [MANAGED_BY_LABEL]: 'mesitis',
@@ -49,22 +52,48 @@ function render(template: ResourceTemplate, target: string, facts: InstanceFacts
     [OFFERING_LABEL]: facts.offering,
     [CONSUMER_LABEL]: facts.consumerNamespace,
   };
-  return ok({ ...object, metadata: { ...object.metadata, namespace: target, labels } });
+  const labelled: KubeObject = { ...object, metadata: { ...object.metadata, namespace: target, labels } };
+  const badName = checkNaming(template, normalised.value, labelled);
+  return badName ? err(badName) : ok(labelled);
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Template variables whose values the caller chooses: a rule they break is the caller's 400. */
+const CALLER_VARIABLES: readonly [RegExp, (match: RegExpExecArray) => string][] = [
+  [/\{\{\s*parameters\.([A-Za-z0-9_.-]+)\s*\}\}/, (m) => `parameter "${m[1]}"`],
+  [/\{\{\s*instance\.name\s*\}\}/, () => 'context.instance_name'],
+  [/\{\{\s*instance\.id\s*\}\}/, () => 'the instance id'],
+];
+
+function valueAt(document: unknown, path: readonly string[]): unknown {
+  let value = document;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+/** The caller-chosen input behind a templated text, if any. */
+function callerInputIn(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  for (const [pattern, describe] of CALLER_VARIABLES) {
+    const match = pattern.exec(raw);
+    if (match) return describe(match);
+  }
+  return undefined;
+}
 
 /**
- * A rendered name the API server would refuse. When the template's name uses
- * a parameter, the caller's value is at fault (400); otherwise the template
- * is (the configuration check finds it before any consumer does).
+ * A rendered name or label the API server would refuse. When the template
+ * field uses a value the caller chose, the caller is at fault (400, naming
+ * the input); otherwise the template is (the catalog check finds it first).
  */
-function checkName(template: ResourceTemplate, raw: KubeObject, rendered: KubeObject): DomainError | undefined {
-  const name = rendered.metadata.name;
-  if (name.length <= 253 && DNS_SUBDOMAIN.test(name)) return undefined;
-  return /\{\{\s*parameters\./.test(raw.metadata.name)
-    ? domainError('InvalidRequest', `the parameters give ${rendered.kind} the name "${name}", which is not a valid Kubernetes name (lower-case letters, digits, "-" and ".")`)
-    : domainError('ConfigInvalid', `resource ConfigMap ${template.source}: ${rendered.kind} name "${name}" is not a valid Kubernetes name`);
+function checkNaming(template: ResourceTemplate, raw: KubeObject, rendered: KubeObject): DomainError | undefined {
+  const problem = namingProblems(rendered)[0];
+  if (!problem) return undefined;
+  const field = problem.path.join('.');
+  // Keys are never substituted, so only a value can carry the caller's input.
+  const input = callerInputIn(valueAt(raw, problem.path));
+  return input !== undefined
+    ? domainError('InvalidRequest', `${input} makes ${field} of the ${rendered.kind} "${problem.value}", which Kubernetes refuses: ${problem.rule}`)
+    : domainError('ConfigInvalid', `resource ConfigMap ${template.source}: ${rendered.kind} ${field} "${problem.value}" is invalid: ${problem.rule}`);
 }
 
 /**

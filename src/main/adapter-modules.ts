@@ -23,12 +23,14 @@ export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: str
     bind(T.ProblemReporter).toConstantValue({ report: async () => {} });
   });
 
+/** The memory or Redis store; the Kubernetes one shares the cluster's clients, see kubernetesStateModule. */
 export const stateModule = (state: StateOptions) =>
   new ContainerModule(({ bind }) => {
     if (state.kind === 'memory') {
       bind(T.StateStore).toConstantValue(new MemoryStateStore());
       return;
     }
+    if (state.kind === 'kubernetes') throw new Error('bug: the Kubernetes state store is bound by kubernetesStateModule');
     const { kind: _redis, ...settings } = state;
     bind(T.StateStore)
       .toResolvedValue((logger: Logger) => new RedisStateStore({ ...settings, logger }), [T.Logger])

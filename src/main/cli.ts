@@ -1,11 +1,13 @@
 /**
- * The `mesitis` command: broker verbs (dev, serve, validate) and the
+ * The `mesitis` command: broker verbs (dev, serve, validate, doctor) and the
  * consumer verbs (src/adapters/cli); each verb has --help. Exit codes: 0 ok,
  * 1 problems found or failure, 2 usage error, 3 timed out waiting.
  */
 import { CONSUMER_COMMANDS } from '../adapters/cli/consumer-commands.js';
 import { runDev } from './dev-command.js';
+import { runDoctorCommand } from './doctor-command.js';
 import { UsageError } from './options.js';
+import { packageVersion } from './package-info.js';
 import { runServe } from './serve-command.js';
 import { runValidate } from './validate-command.js';
 
@@ -17,6 +19,7 @@ Broker:
   dev        run the broker on an in-memory fake cluster loaded from manifests (default examples/)
   serve      run the broker against a real cluster (in a pod, or with KUBECONFIG)
   validate   check catalog and resource ConfigMaps offline (files or directories)
+  doctor     list drift between records and cluster (orphans, missing objects, stuck operations); --fix repairs
 
 Consumer (speak OSB to a broker for one consumer namespace; -n or the current kube context):
   catalog      list the services and plans the namespace may use
@@ -26,7 +29,7 @@ Consumer (speak OSB to a broker for one consumer namespace; -n or the current ku
   unbind       remove a binding (and with --secret, its Secret)
   deprovision  deprovision an instance and wait until it is gone
 
-Run "mesitis <command> --help" for the flags of a command.`;
+Run "mesitis <command> --help" for the flags of a command; "mesitis --version" prints the version.`;
 
 type Command = (args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
@@ -34,12 +37,17 @@ const COMMANDS: Record<string, Command> = {
   dev: runDev,
   serve: runServe,
   validate: runValidate,
+  doctor: runDoctorCommand,
   // Consumer verbs parse their own flags in src/adapters/cli: a client-side tool with nothing to wire.
   ...CONSUMER_COMMANDS,
 };
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...args] = argv;
+  if (verb === '--version' || verb === '-V' || verb === 'version') {
+    console.log(`mesitis ${packageVersion()}`);
+    return 0;
+  }
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     console.log(USAGE);
     return verb === undefined ? 2 : 0;

@@ -9,10 +9,13 @@ import { CatalogService } from '../application/catalog-service.js';
 import { InstanceObjects } from '../application/instance-objects.js';
 import { InstanceReadiness } from '../application/instance-readiness.js';
 import { InstanceRecords } from '../application/instance-records.js';
+import { InstanceRemoval } from '../application/instance-removal.js';
 import { OperationJobs } from '../application/operation-jobs.js';
+import { OperationReconciler } from '../application/operation-reconciler.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
 import type { Logger } from '../application/ports/logger.js';
+import type { Metrics } from '../application/ports/metrics.js';
 import type { ProblemReporter } from '../application/ports/problem-reporter.js';
 import type { SecretSource } from '../application/ports/secret-source.js';
 import type { StateStore } from '../application/ports/state-store.js';
@@ -36,32 +39,59 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
   bind<InstanceRecords>(T.InstanceRecords)
-    .toResolvedValue((store: StateStore, settings: BrokerSettings, runtime: Runtime) => new InstanceRecords(store, settings, runtime), [T.StateStore, T.Settings, T.Runtime])
+    .toResolvedValue(
+      (store: StateStore, settings: BrokerSettings, runtime: Runtime, metrics: Metrics) => new InstanceRecords(store, settings, runtime, metrics),
+      [T.StateStore, T.Settings, T.Runtime, T.Metrics],
+    )
     .inSingletonScope();
   bind<InstanceObjects>(T.InstanceObjects)
     .toResolvedValue((cluster: ClusterApi, logger: Logger) => new InstanceObjects(cluster, logger), [T.ClusterApi, T.Logger])
     .inSingletonScope();
   bind<BindingCredentials>(T.BindingCredentials)
-    .toResolvedValue((secrets: SecretSource) => new BindingCredentials(secrets), [T.SecretSource])
+    .toResolvedValue((secrets: SecretSource, logger: Logger) => new BindingCredentials(secrets, logger), [T.SecretSource, T.Logger])
     .inSingletonScope();
   bind<OperationJobs>(T.OperationJobs).toConstantValue(new OperationJobs());
 
+  bind<InstanceReadiness>(T.InstanceReadiness)
+    .toResolvedValue(
+      (store: StateStore, cluster: ClusterApi, records: InstanceRecords, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, runtime: Runtime) =>
+        new InstanceReadiness(store, cluster, records, objects, logger, settings, runtime),
+      [T.StateStore, T.ClusterApi, T.InstanceRecords, T.InstanceObjects, T.Logger, T.Settings, T.Runtime],
+    )
+    .inSingletonScope();
+  bind<InstanceRemoval>(T.InstanceRemoval)
+    .toResolvedValue(
+      (store: StateStore, records: InstanceRecords, objects: InstanceObjects, logger: Logger, settings: BrokerSettings) =>
+        new InstanceRemoval(store, records, objects, logger, settings),
+      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.Logger, T.Settings],
+    )
+    .inSingletonScope();
+
   bind<Broker>(T.Broker)
     .toResolvedValue(
-      (catalog: CatalogService, store: StateStore, records: InstanceRecords, objects: InstanceObjects, cluster: ClusterApi,
+      (catalog: CatalogService, store: StateStore, records: InstanceRecords, objects: InstanceObjects, readiness: InstanceReadiness, removal: InstanceRemoval,
         jobs: OperationJobs, credentials: BindingCredentials, logger: Logger, settings: BrokerSettings, runtime: Runtime): Broker => ({
         catalog,
         provision: new Provision(catalog, store, records, objects, jobs, logger, settings, runtime),
-        deprovision: new Deprovision(store, records, objects, jobs, logger, settings, runtime),
+        deprovision: new Deprovision(store, records, objects, removal, jobs, logger, settings, runtime),
         updateInstance: new UpdateInstance(records),
         fetchInstance: new FetchInstance(records),
-        lastOperation: new LastOperation(records, new InstanceReadiness(store, cluster, records, objects, logger, settings, runtime)),
-        bind: new Bind(catalog, store, records, credentials, runtime),
+        lastOperation: new LastOperation(records, readiness, removal),
+        bind: new Bind(catalog, store, records, credentials, settings, runtime),
         unbind: new Unbind(store),
         fetchBinding: new FetchBinding(catalog, store, records, credentials),
         inventory: new Inventory(store),
       }),
-      [T.CatalogService, T.StateStore, T.InstanceRecords, T.InstanceObjects, T.ClusterApi, T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime],
+      [T.CatalogService, T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval,
+        T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime],
+    )
+    .inSingletonScope();
+  bind<OperationReconciler>(T.Reconciler)
+    .toResolvedValue(
+      (store: StateStore, records: InstanceRecords, objects: InstanceObjects, readiness: InstanceReadiness, removal: InstanceRemoval,
+        catalog: CatalogService, logger: Logger, settings: BrokerSettings) =>
+        new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, settings),
+      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval, T.CatalogService, T.Logger, T.Settings],
     )
     .inSingletonScope();
 });

@@ -1,6 +1,7 @@
 /**
  * `mesitis dev`: the whole broker on the in-memory fake cluster, loaded from
- * manifests the way `kubectl apply -n <namespace>` would load them.
+ * manifests the way `kubectl apply -n <namespace>` would load them (by
+ * default the package's own examples/, wherever it is run from).
  */
 import { describeManifestProblem, loadManifests } from '../adapters/config/manifest-loader.js';
 import { PinoLogger } from '../adapters/logging/pino-logger.js';
@@ -8,10 +9,11 @@ import { applyManifests } from '../adapters/memory/apply-manifests.js';
 import { MemoryCluster } from '../adapters/memory/memory-cluster.js';
 import type { Broker } from '../application/broker.js';
 import { memoryClusterModule, stateModule } from './adapter-modules.js';
-import { devBanner } from './banner.js';
+import { catalogCounts, devBanner } from './banner.js';
+import { listenFailure } from './listen-failure.js';
 import { untilSignalled } from './lifecycle.js';
 import { brokerOptions } from './options.js';
-import { startBroker } from './run-broker.js';
+import { startBroker, type RunningBroker } from './run-broker.js';
 import { TOKENS } from './tokens.js';
 
 export const DEV_HELP = `Usage: mesitis dev [flags]
@@ -21,7 +23,7 @@ in memory (or Redis with --redis-url). No cluster needed. Open unless
 --username/--password or --bearer-token are given.
 
 Flags:
-  --manifests DIR|FILE   manifests to load (repeatable; default examples/)
+  --manifests DIR|FILE   manifests to load (repeatable; default the examples/ shipped with mesitis)
   -n, --namespace NS     broker namespace for objects without one (default provider-ns)
   -p, --port N           port (default 8080, or PORT)
   --host ADDR            address to listen on (default 127.0.0.1)
@@ -49,8 +51,16 @@ export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<nu
   applied.refused.forEach(({ key, message }) => console.error(`mesitis dev: ${key.kind} ${key.namespace}/${key.name} refused: ${message}`));
 
   const logger = PinoLogger.create(options.logLevel);
-  const broker = await startBroker(options, [memoryClusterModule(cluster, namespace), stateModule(options.state)], logger);
-  const entries = broker.container.get<Broker>(TOKENS.Broker).catalog.catalog().offerings.reduce((n, o) => n + o.plans.length, 0);
-  console.log(devBanner(broker.url, options.auth, namespace, options.manifests, entries));
+  let broker: RunningBroker;
+  try {
+    broker = await startBroker(options, [memoryClusterModule(cluster, namespace), stateModule(options.state)], logger);
+  } catch (error) {
+    const listening = listenFailure(error, options);
+    if (listening === undefined) throw error;
+    console.error(`mesitis dev: ${listening}`);
+    return 1;
+  }
+  const catalog = broker.container.get<Broker>(TOKENS.Broker).catalog.catalog();
+  console.log(devBanner({ url: broker.url, auth: options.auth, namespace, manifests: options.manifests, counts: catalogCounts(catalog) }));
   return untilSignalled(broker, logger);
 }

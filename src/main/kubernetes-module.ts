@@ -1,7 +1,8 @@
 /**
  * The real cluster as ConfigSource, ClusterApi, SecretSource and
- * ProblemReporter: what `mesitis serve` runs with. One set of API clients
- * (with its request deadline) serves all four.
+ * ProblemReporter (and, with kubernetesStateModule, StateStore): what
+ * `mesitis serve` runs with. One set of API clients (with its request
+ * deadline) serves them all.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ContainerModule } from 'inversify';
@@ -10,6 +11,7 @@ import { KubernetesClusterApi } from '../adapters/kubernetes/kubernetes-cluster-
 import { informerConfigSource, type KubernetesConfigSource } from '../adapters/kubernetes/kubernetes-config-source.js';
 import { KubernetesEventReporter } from '../adapters/kubernetes/kubernetes-event-reporter.js';
 import { KubernetesSecretSource } from '../adapters/kubernetes/kubernetes-secret-source.js';
+import { KubernetesStateStore } from '../adapters/kubernetes/kubernetes-state-store.js';
 import type { Logger } from '../application/ports/logger.js';
 import { TOKENS as T } from './tokens.js';
 
@@ -53,5 +55,17 @@ export const kubernetesModule = (options: KubernetesModuleOptions) =>
           }),
         [APIS, T.ConfigSource, T.Logger],
       )
+      .inSingletonScope();
+  });
+
+/**
+ * The StateStore as ConfigMaps and Leases in the broker namespace (the
+ * default of `mesitis serve`), on the clients kubernetesModule binds: load
+ * both.
+ */
+export const kubernetesStateModule = (namespace: string) =>
+  new ContainerModule(({ bind }) => {
+    bind(T.StateStore)
+      .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesStateStore(apis, namespace, logger.child({ component: 'state-store' })), [APIS, T.Logger])
       .inSingletonScope();
   });

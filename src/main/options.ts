@@ -6,10 +6,14 @@ import { parseArgs } from 'node:util';
 import type { AuthSettings } from '../adapters/http/auth.js';
 import { LOG_LEVELS, type LogLevel } from '../adapters/logging/pino-logger.js';
 import { DEFAULT_SETTINGS, type BrokerSettings } from '../application/settings.js';
+import { PACKAGE_EXAMPLES } from './package-info.js';
 
 export type StateOptions =
   | { readonly kind: 'memory' }
+  | { readonly kind: 'kubernetes' }
   | { readonly kind: 'redis'; readonly url: string; readonly password?: string; readonly tls: boolean; readonly db?: number; readonly prefix: string };
+
+export const STATE_KINDS = ['memory', 'kubernetes', 'redis'] as const;
 
 export interface BrokerOptions {
   readonly mode: 'dev' | 'serve';
@@ -39,6 +43,7 @@ export const BROKER_FLAGS = {
   password: { type: 'string' },
   'bearer-token': { type: 'string' },
   'insecure-no-auth': { type: 'boolean' },
+  state: { type: 'string' },
   'redis-url': { type: 'string' },
   'redis-password': { type: 'string' },
   'redis-tls': { type: 'boolean' },
@@ -61,6 +66,33 @@ function logLevel(text: string | undefined): LogLevel {
   return level as LogLevel;
 }
 
+type BrokerFlagValues = ReturnType<typeof parseArgs<{ options: typeof BROKER_FLAGS }>>['values'];
+
+/**
+ * Where state lives: as asked (--state), else Redis when it has a URL, else
+ * the command's own default (dev: memory, nothing to keep; serve: the
+ * cluster, so a restart loses nothing and no other service is needed).
+ */
+export function stateOptions(mode: 'dev' | 'serve', values: BrokerFlagValues, env: NodeJS.ProcessEnv, namespace: string | undefined): StateOptions {
+  const url = values['redis-url'] ?? env['MESITIS_REDIS_URL'];
+  const kind = values.state ?? (env['MESITIS_STATE'] || undefined) ?? (url ? 'redis' : mode === 'dev' ? 'memory' : 'kubernetes');
+  if (kind === 'memory') return { kind };
+  if (kind === 'kubernetes') {
+    if (mode === 'dev') throw new UsageError('--state kubernetes needs a cluster: use it with `mesitis serve`');
+    return { kind };
+  }
+  if (kind !== 'redis') throw new UsageError(`--state must be one of ${STATE_KINDS.join(', ')}, got "${kind}"`);
+  if (!url) throw new UsageError('--state redis needs --redis-url (or MESITIS_REDIS_URL)');
+  const password = values['redis-password'] ?? env['MESITIS_REDIS_PASSWORD'];
+  const db = values['redis-db'] ?? env['MESITIS_REDIS_DB'];
+  return {
+    kind, url, tls: values['redis-tls'] ?? env['MESITIS_REDIS_TLS'] === 'true',
+    prefix: values['redis-prefix'] ?? env['MESITIS_REDIS_PREFIX'] ?? `mesitis:${namespace ?? 'default'}:`,
+    ...(password !== undefined ? { password } : {}),
+    ...(db ? { db: integer('--redis-db', db, 0) } : {}),
+  };
+}
+
 /** Drops unset fields, so optional settings are absent rather than undefined. */
 const defined = (value: Record<string, string | undefined>): Record<string, string> =>
   Object.fromEntries(Object.entries(value).filter((pair): pair is [string, string] => pair[1] !== undefined));
@@ -68,16 +100,14 @@ const defined = (value: Record<string, string | undefined>): Record<string, stri
 export function brokerOptions(mode: 'dev' | 'serve', args: string[], env: NodeJS.ProcessEnv): BrokerOptions & { help: boolean } {
   const { values, positionals } = parseArgs({ args, options: BROKER_FLAGS, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const redisUrl = values['redis-url'] ?? env['MESITIS_REDIS_URL'];
   const namespace = values.namespace ?? env['POD_NAMESPACE'] ?? (mode === 'dev' ? 'provider-ns' : undefined);
-  const redisPassword = values['redis-password'] ?? env['MESITIS_REDIS_PASSWORD'];
   return {
     help: values.help ?? false,
     mode,
     host: values.host ?? env['HOST'] ?? (mode === 'dev' ? '127.0.0.1' : '0.0.0.0'),
     port: integer('--port', values.port ?? env['PORT'], 8080),
     namespace,
-    manifests: values.manifests ?? ['examples'],
+    manifests: values.manifests ?? [PACKAGE_EXAMPLES],
     kubeconfig: values.kubeconfig ?? env['KUBECONFIG'],
     auth: defined({
       username: values.username ?? env['MESITIS_USERNAME'],
@@ -85,14 +115,7 @@ export function brokerOptions(mode: 'dev' | 'serve', args: string[], env: NodeJS
       bearerToken: values['bearer-token'] ?? env['MESITIS_BEARER_TOKEN'],
     }),
     insecureNoAuth: values['insecure-no-auth'] ?? false,
-    state: redisUrl
-      ? {
-          kind: 'redis', url: redisUrl, tls: values['redis-tls'] ?? env['MESITIS_REDIS_TLS'] === 'true',
-          prefix: values['redis-prefix'] ?? env['MESITIS_REDIS_PREFIX'] ?? `mesitis:${namespace ?? 'default'}:`,
-          ...(redisPassword !== undefined ? { password: redisPassword } : {}),
-          ...(values['redis-db'] ?? env['MESITIS_REDIS_DB'] ? { db: integer('--redis-db', values['redis-db'] ?? env['MESITIS_REDIS_DB'], 0) } : {}),
-        }
-      : { kind: 'memory' },
+    state: stateOptions(mode, values, env, namespace),
     logLevel: logLevel(values['log-level'] ?? env['MESITIS_LOG_LEVEL'] ?? env['LOG_LEVEL']),
     settings: { ...DEFAULT_SETTINGS, readinessTimeoutMs: integer('--readiness-timeout', values['readiness-timeout'], DEFAULT_SETTINGS.readinessTimeoutMs / 1000) * 1000 },
     bodyLimitBytes: 1024 * 1024,

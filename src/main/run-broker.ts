@@ -5,14 +5,19 @@
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Container, type ContainerModule } from 'inversify';
+import { Container, ContainerModule } from 'inversify';
 import { createApp, type Readiness } from '../adapters/http/app.js';
+import { countingFailures } from '../adapters/metrics/counting-port.js';
+import { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 import type { Broker } from '../application/broker.js';
+import type { CatalogService } from '../application/catalog-service.js';
 import type { OperationJobs } from '../application/operation-jobs.js';
+import type { OperationReconciler } from '../application/operation-reconciler.js';
+import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { StateStore } from '../application/ports/state-store.js';
-import { SYSTEM_RUNTIME } from '../application/settings.js';
+import { SYSTEM_RUNTIME, type BrokerSettings } from '../application/settings.js';
 import { coreModule } from './core-module.js';
 import type { BrokerOptions } from './options.js';
 import { TOKENS as T } from './tokens.js';
@@ -26,12 +31,19 @@ export interface RunningBroker {
 
 type ListenOptions = Pick<BrokerOptions, 'host' | 'port' | 'auth' | 'bodyLimitBytes' | 'settings' | 'shutdownGraceMs'>;
 
-export async function startBroker(options: ListenOptions, adapters: readonly ContainerModule[], logger: Logger): Promise<RunningBroker> {
+/** The application wired on the given adapters: what a broker and the doctor both run, so their wiring cannot drift. */
+export function composeApplication(settings: BrokerSettings, adapters: readonly ContainerModule[], logger: Logger): Container {
   const container = new Container();
-  container.bind(T.Settings).toConstantValue(options.settings);
+  container.bind(T.Settings).toConstantValue(settings);
   container.bind(T.Runtime).toConstantValue(SYSTEM_RUNTIME);
   container.bind(T.Logger).toConstantValue(logger);
-  container.load(coreModule, ...adapters);
+  container.load(coreModule, metricsModule, ...adapters);
+  return container;
+}
+
+export async function startBroker(options: ListenOptions, adapters: readonly ContainerModule[], logger: Logger): Promise<RunningBroker> {
+  const container = composeApplication(options.settings, adapters, logger);
+  const metrics = container.get<PromMetrics>(T.Metrics);
 
   const config = container.get<ConfigSource>(T.ConfigSource);
   const store = container.get<StateStore>(T.StateStore);
@@ -39,13 +51,26 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
   await config.start();
   broker.catalog.catalog(); // assemble and report problems at start-up, not on the first request
   const unfollow = broker.catalog.followChanges();
+  // Interrupted operations are finished by whichever replica finds them first: at start-up, then periodically.
+  const reconciler = container.get<OperationReconciler>(T.Reconciler);
+  reconciler.start(options.settings.reconcileIntervalMs, (report) => {
+    metrics.reconcilePass(report.ok ? report.value : 'error');
+    if (!report.ok) logger.warn('reconcile pass failed', { reason: report.error.message });
+    else if (report.value.resumed > 0) logger.info('reconcile pass', { ...report.value });
+  });
 
+  // The cluster check has its own short deadline: a hung apiserver must fail the probe, not hang it.
+  const cluster = container.get<ClusterApi>(T.ClusterApi);
   const readiness = async (): Promise<Readiness> => {
-    const reachable = await store.ping();
-    const checks = { catalog: config.synced() ? 'synced' : 'not synced', stateStore: reachable.ok ? 'reachable' : reachable.error.message };
-    return { ready: config.synced() && reachable.ok, checks };
+    const [reachable, answering] = await Promise.all([store.ping(), cluster.ping()]);
+    const checks = {
+      catalog: config.synced() ? 'synced' : 'not synced',
+      stateStore: reachable.ok ? 'reachable' : reachable.error.message,
+      cluster: answering.ok ? 'reachable' : answering.error.message,
+    };
+    return { ready: config.synced() && reachable.ok && answering.ok, checks };
   };
-  const app = createApp(broker, { auth: options.auth, bodyLimitBytes: options.bodyLimitBytes }, readiness, logger);
+  const app = createApp(broker, { auth: options.auth, bodyLimitBytes: options.bodyLimitBytes }, readiness, logger, metrics);
   const server = await listen(app.callback(), options.host, options.port);
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
@@ -55,6 +80,24 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
   const stop = () => (stopping ??= (unfollow(), shutdown(server, container, options.shutdownGraceMs, logger)));
   return { url, container, stop };
 }
+
+/**
+ * Prometheus metrics, and the StateStore and ClusterApi counting their
+ * failures into them, whichever adapters the other modules bound.
+ */
+const metricsModule = new ContainerModule(({ bind, onActivation }) => {
+  bind<PromMetrics>(T.Metrics)
+    .toResolvedValue(
+      (jobs: OperationJobs, catalog: CatalogService) =>
+        new PromMetrics({ runningOperations: () => jobs.size, catalogProblems: () => catalog.catalog().problems.length }),
+      [T.OperationJobs, T.CatalogService],
+    )
+    .inSingletonScope();
+  onActivation<StateStore>(T.StateStore, (context, store) =>
+    countingFailures(store, (method, kind) => context.get<PromMetrics>(T.Metrics).storeError(method, kind)));
+  onActivation<ClusterApi>(T.ClusterApi, (context, cluster) =>
+    countingFailures(cluster, (method, kind) => context.get<PromMetrics>(T.Metrics).clusterError(method, kind)));
+});
 
 function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
@@ -71,6 +114,7 @@ async function shutdown(server: Server, container: Container, graceMs: number, l
   const grace = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(grace);
+  await container.get<OperationReconciler>(T.Reconciler).stop();
   await container.get<OperationJobs>(T.OperationJobs).drain();
   await container.get<ConfigSource>(T.ConfigSource).stop();
   await container.get<StateStore>(T.StateStore).close();

@@ -7,8 +7,9 @@ import { authEnabled } from '../adapters/http/auth.js';
 import { brokerKubeConfig, brokerNamespace, SERVICE_ACCOUNT_DIR } from '../adapters/kubernetes/kube-config.js';
 import { PinoLogger } from '../adapters/logging/pino-logger.js';
 import { stateModule } from './adapter-modules.js';
-import { kubernetesModule } from './kubernetes-module.js';
+import { kubernetesModule, kubernetesStateModule } from './kubernetes-module.js';
 import { untilSignalled } from './lifecycle.js';
+import { listenFailure } from './listen-failure.js';
 import { brokerOptions } from './options.js';
 import { startBroker } from './run-broker.js';
 
@@ -17,8 +18,10 @@ export const SERVE_HELP = `Usage: mesitis serve [flags]
 Runs the broker against a Kubernetes cluster: catalog entries and resource
 templates from the ConfigMaps labelled mesitis/kind in the broker namespace
 (watched: edits apply without a restart), credentials from Secrets there,
-dedicated objects created where the entries say. State in memory, or in
-Redis with --redis-url. Requires --username/--password or --bearer-token.
+dedicated objects created where the entries say. State (instances,
+bindings, locks) as ConfigMaps and Leases in the broker namespace, so a
+restart loses nothing; or in Redis with --redis-url, for large installations.
+Requires --username/--password or --bearer-token.
 
 Flags:
   -n, --namespace NS     broker namespace (or POD_NAMESPACE; in a pod, the service account's namespace)
@@ -28,6 +31,8 @@ Flags:
   --username U --password P   require basic auth (or MESITIS_USERNAME / MESITIS_PASSWORD)
   --bearer-token T       require a bearer token (or MESITIS_BEARER_TOKEN)
   --insecure-no-auth     run without authentication (never in production)
+  --state KIND           kubernetes (default), redis (default with --redis-url) or memory
+                         (lost on restart; one replica only), or MESITIS_STATE
   --redis-url URL        keep state in Redis (or MESITIS_REDIS_URL); also --redis-password,
                          --redis-tls, --redis-db, --redis-prefix and their MESITIS_REDIS_* variables
   --readiness-timeout S  seconds a provisioned instance may take to become ready
@@ -61,12 +66,13 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
   const logger = PinoLogger.create(options.logLevel);
   if (!authEnabled(options.auth)) logger.warn('authentication is OFF (--insecure-no-auth): anyone who can reach the broker can provision');
   const instance = env['POD_NAME'] ?? env['HOSTNAME'];
-  const modules = [kubernetesModule({ config: kube.value.config, namespace, ...(instance ? { instance } : {}) }), stateModule(options.state)];
+  const state = options.state.kind === 'kubernetes' ? kubernetesStateModule(namespace) : stateModule(options.state);
+  const modules = [kubernetesModule({ config: kube.value.config, namespace, ...(instance ? { instance } : {}) }), state];
   let broker;
   try {
     broker = await startBroker(options, modules, logger);
   } catch (error) {
-    return fail((error as Error).message, 1);
+    return fail(listenFailure(error, options) ?? (error as Error).message, 1);
   }
   logger.info('serving', { namespace, kubeconfig: kube.value.source, auth: authEnabled(options.auth) ? 'on' : 'OFF', state: options.state.kind });
   return untilSignalled(broker, logger);

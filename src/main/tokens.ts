@@ -11,7 +11,11 @@ export const TOKENS = {
   CatalogService: Symbol.for('mesitis/CatalogService'),
   InstanceRecords: Symbol.for('mesitis/InstanceRecords'),
   InstanceObjects: Symbol.for('mesitis/InstanceObjects'),
+  InstanceRemoval: Symbol.for('mesitis/InstanceRemoval'),
+  InstanceReadiness: Symbol.for('mesitis/InstanceReadiness'),
   BindingCredentials: Symbol.for('mesitis/BindingCredentials'),
   OperationJobs: Symbol.for('mesitis/OperationJobs'),
   Broker: Symbol.for('mesitis/Broker'),
+  Reconciler: Symbol.for('mesitis/OperationReconciler'),
+  Metrics: Symbol.for('mesitis/Metrics'),
 } as const;

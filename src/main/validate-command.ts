@@ -3,13 +3,17 @@ import { parseArgs } from 'node:util';
 import { describeManifestProblem, loadManifests } from '../adapters/config/manifest-loader.js';
 import { validateConfig } from '../adapters/config/validate-config.js';
 import { describeProblem } from '../domain/catalog-entry.js';
+import { counted } from './counted.js';
 import { UsageError } from './options.js';
 
 export const VALIDATE_HELP = `Usage: mesitis validate [flags] FILE|DIR...
 
 Checks catalog-entry and resource ConfigMaps in manifests without a cluster:
 every problem is printed with the ConfigMap's name and the field at fault.
-Exit code 1 when there is any problem.
+ConfigMaps the broker would skip (disabled entries, a mesitis/kind that looks
+like a misspelt catalog-entry, Mesitis labels without mesitis/kind) are
+printed as notices. Exit code 1 when there is any problem; notices alone
+leave it 0. The checks are listed in docs/configuration.md.
 
 Flags:
   -n, --namespace NS   the broker namespace: ConfigMaps elsewhere are reported (default: any)
@@ -29,7 +33,10 @@ export async function runValidate(args: string[]): Promise<number> {
   const report = validateConfig(loaded.objects, values.namespace);
   const problems = [...loaded.problems.map(describeManifestProblem), ...report.problems.map(describeProblem)];
   for (const entry of report.accepted) console.log(`ok       ${entry.source} -> plan ${entry.plan}`);
+  for (const notice of report.notices) console.log(`notice   ${describeProblem(notice)}`);
   for (const problem of problems) console.log(`problem  ${problem}`);
-  console.log(`${report.accepted.length} entries accepted, ${report.templates} resource ConfigMaps, ${problems.length} problems`);
+  const notices = report.notices.length > 0 ? `, ${counted(report.notices.length, 'notice', 'notices')}` : '';
+  console.log(`${counted(report.accepted.length, 'entry', 'entries')} accepted, ${counted(report.templates, 'resource ConfigMap', 'resource ConfigMaps')}, `
+    + `${counted(problems.length, 'problem', 'problems')}${notices}`);
   return problems.length > 0 ? 1 : 0;
 }

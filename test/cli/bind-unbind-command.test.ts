@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { runBind } from '../../src/adapters/cli/bind-command.js';
 import { runProvision } from '../../src/adapters/cli/provision-command.js';
 import { runUnbind } from '../../src/adapters/cli/unbind-command.js';
+import { runDeprovision } from '../../src/adapters/cli/deprovision-command.js';
 import { ok } from '../../src/domain/result.js';
 import type { MemoryBroker } from '../support/memory-broker.js';
 import { EXAMPLE, exampleBroker, run } from './cli-harness.js';
@@ -84,6 +85,22 @@ describe('mesitis bind and unbind', () => {
       expect(await binding('b-1')).to.not.equal(undefined);
     });
 
+    it('prints a JSON error object on stdout with -o json when it fails', async () => {
+      expect((await run(runBind, ['w-1', 'b-1', '-n', 'client-ns'], broker)).code).to.equal(0);
+      const conflict = await run(runBind, ['w-1', 'b-1', '-n', 'client-ns', '-p', 'role=admin', '-o', 'json'], broker);
+      expect(conflict.code).to.equal(1);
+      expect(JSON.parse(conflict.out)).to.deep.equal({
+        error: {
+          verb: 'bind', message: '409 Conflict: binding b-1 already exists with different attributes', exit_code: 1,
+          http_status: 409, description: 'binding b-1 already exists with different attributes',
+        },
+      });
+      expect(conflict.err).to.equal('mesitis bind: 409 Conflict: binding b-1 already exists with different attributes\n');
+      const badFlag = await run(runBind, ['w-1', 'b-1', '-n', 'client-ns', '--bogus', '-o', 'json'], broker);
+      expect(badFlag.code).to.equal(2);
+      expect(JSON.parse(badFlag.out)).to.deep.include({ error: { verb: 'bind', message: badFlag.err.split('\n')[0]!.replace('mesitis bind: ', ''), exit_code: 2 } });
+    });
+
     it('fails with exit 1 and the broker\'s description for an unknown instance or a conflicting binding', async () => {
       const unknown = await run(runBind, ['nope', 'b-1', '-n', 'client-ns'], broker);
       expect(unknown.code).to.equal(1);
@@ -124,14 +141,29 @@ describe('mesitis bind and unbind', () => {
       expect(await binding('b-1')).to.not.equal(undefined);
     });
 
-    it('reports an unknown binding as 410 Gone with exit 1, and prints JSON with -o json', async () => {
+    it('reports a binding already gone with exit 0 and a note, so cleanup can be re-run; prints JSON with -o json', async () => {
       const gone = await run(runUnbind, ['w-1', 'b-9', '-n', 'client-ns'], broker);
-      expect(gone.code).to.equal(1);
-      expect(gone.err).to.equal('mesitis unbind: 410 Gone: binding b-9 does not exist\n');
+      expect(gone.code).to.equal(0);
+      expect(gone.out).to.equal('binding b-9 of instance w-1 was already gone\n');
       expect((await run(runBind, ['w-1', 'b-1', '-n', 'client-ns'], broker)).code).to.equal(0);
       const json = await run(runUnbind, ['w-1', 'b-1', '-n', 'client-ns', '-o', 'json'], broker);
       expect(json.code).to.equal(0);
       expect(JSON.parse(json.out)).to.deep.equal({ instance_id: 'w-1', binding_id: 'b-1', unbound: true });
+      const again = await run(runUnbind, ['w-1', 'b-1', '-n', 'client-ns', '-o', 'json'], broker);
+      expect(again.code).to.equal(0);
+      expect(JSON.parse(again.out)).to.deep.equal({ instance_id: 'w-1', binding_id: 'b-1', unbound: true, already_gone: true });
+    });
+
+    it('reports a binding whose instance is already deprovisioned with exit 0, still removing its Secret', async () => {
+      expect((await run(runBind, ['w-1', 'b-1', '-n', 'client-ns', '--secret', 'forecast'], broker, withSecrets())).code).to.equal(0);
+      expect((await run(runDeprovision, ['w-1', '-n', 'client-ns'], broker)).code).to.equal(0);
+      const { code, out } = await run(runUnbind, ['w-1', 'b-1', '-n', 'client-ns', '--secret', 'forecast'], broker, withSecrets());
+      expect(code).to.equal(0);
+      expect(out).to.equal('Secret client-ns/forecast deleted\ninstance w-1 is gone, and binding b-1 with it\n');
+      expect(secrets.secrets.has('client-ns/forecast')).to.equal(false);
+      const never = await run(runUnbind, ['never-made', 'b-1', '-n', 'client-ns'], broker);
+      expect(never.code).to.equal(0);
+      expect(never.out).to.equal('instance never-made is gone, and binding b-1 with it\n');
     });
 
     it('takes the service and plan from --plan/--service instead of asking the broker when given', async () => {

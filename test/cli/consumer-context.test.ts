@@ -72,6 +72,29 @@ describe('consumer context', () => {
     const context = consumerContext(flags('-n', 'a', '--username', 'team'), { MESITIS_PASSWORD: 'pw', MESITIS_BEARER_TOKEN: 'ignored' });
     expect(context.ok && context.value.auth).to.deep.equal({ kind: 'basic', username: 'team', password: 'pw' });
     const ambiguous = consumerContext(flags('-n', 'a'), { MESITIS_USERNAME: 'u', MESITIS_PASSWORD: 'p', MESITIS_BEARER_TOKEN: 't' });
-    expect(!ambiguous.ok && ambiguous.error).to.contain('choose with --token or --username');
+    expect(!ambiguous.ok && ambiguous.error).to.contain('choose with --bearer-token or --username');
+  });
+
+  it('takes a bearer token from --bearer-token (the broker\'s own flag name) or its short name --token', () => {
+    for (const flag of ['--bearer-token', '--token']) {
+      const context = consumerContext(flags('-n', 'a', flag, 'tok'), { MESITIS_USERNAME: 'ignored-by-flag' });
+      expect(context.ok && context.value.auth, flag).to.deep.equal({ kind: 'bearer', token: 'tok' });
+    }
+    expect(consumerContext(flags('-n', 'a', '--bearer-token', 'x', '--token', 'y'), {}).ok).to.equal(false);
+    const both = consumerContext(flags('-n', 'a', '--bearer-token', 'x', '--username', 'u'), {});
+    expect(!both.ok && both.error).to.equal('give either --bearer-token or --username/--password, not both');
+  });
+
+  it('names the cluster from --cluster-id, then MESITIS_CLUSTER_ID, then the kube context, then "kubernetes"', () => {
+    const env = { KUBECONFIG: file('c', kubeconfig('ctx', 'ctx-ns')) };
+    const cluster = (values: ReturnType<typeof flags>, environment: Record<string, string>) => {
+      const context = consumerContext(values, environment);
+      return context.ok ? context.value.clusterId : context.error;
+    };
+    expect(cluster(flags('--cluster-id', 'prod-eu-1'), { ...env, MESITIS_CLUSTER_ID: 'from-env' })).to.equal('prod-eu-1');
+    expect(cluster(flags(), { ...env, MESITIS_CLUSTER_ID: 'from-env' })).to.equal('from-env');
+    expect(cluster(flags(), env)).to.equal('ctx-cluster');
+    expect(cluster(flags('-n', 'a'), {})).to.equal('kubernetes');
+    expect(cluster(flags('-n', 'a', '--cluster-id', ' '), {})).to.contain('must not be empty');
   });
 });

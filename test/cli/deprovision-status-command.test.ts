@@ -42,7 +42,24 @@ describe('mesitis status and deprovision', () => {
       expect(status.code).to.equal(1);
       expect(status.err).to.match(/^mesitis status: 410 Gone: /);
       const again = await run(runDeprovision, ['i-1', '-n', 'client-ns'], broker);
-      expect(again.code).to.equal(1);
+      expect(again.code).to.equal(0);
+      expect(again.out).to.equal('instance i-1 was already gone: nothing to deprovision\n');
+    });
+
+    it('treats an instance the broker never knew as already gone (exit 0), by lookup or with --plan, and says so in JSON', async () => {
+      for (const args of [['never-made'], ['never-made', '--plan', EXAMPLE.apiPlan]]) {
+        const { code, out } = await run(runDeprovision, [...args, '-n', 'client-ns', '-o', 'json'], broker);
+        expect(code, args.join(' ')).to.equal(0);
+        expect(JSON.parse(out), args.join(' ')).to.deep.equal({ instance_id: 'never-made', namespace: 'client-ns', state: 'gone' });
+      }
+    });
+
+    it('prints a JSON error object with -o json when the broker refuses', async () => {
+      const { code, out } = await run(runStatus, ['i-1', '-n', 'reports-ns', '-o', 'json'], broker);
+      expect(code).to.equal(1);
+      expect(JSON.parse(out)).to.deep.equal({
+        error: { verb: 'status', message: '404 Not Found: instance i-1 does not exist', exit_code: 1, http_status: 404, description: 'instance i-1 does not exist' },
+      });
     });
 
     it('prints JSON with -o json', async () => {

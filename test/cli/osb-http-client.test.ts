@@ -33,6 +33,25 @@ describe('OSB HTTP client', () => {
     expect(JSON.parse(Buffer.from(encoded!, 'base64').toString('utf8'))).to.deep.equal({ username: 'jane' });
   });
 
+  it('provisions with organization_guid (the cluster) and space_guid (the namespace), as OSB requires', async () => {
+    await start((path) => (path.endsWith('/catalog') ? { status: 200, body: CATALOG } : { status: 201, body: {} }));
+    const { code } = await run(runProvision, ['i-1', '-n', 'client-ns', '--plan', 'web-time-1', '--cluster-id', 'prod-eu-1'], stub);
+    expect(code).to.equal(0);
+    const put = stub.requests.find((request) => request.method === 'PUT');
+    expect(JSON.parse(put?.body ?? '{}')).to.deep.include({
+      organization_guid: 'prod-eu-1', space_guid: 'client-ns',
+      context: { platform: 'kubernetes', clusterid: 'prod-eu-1', namespace: 'client-ns', instance_name: 'i-1' },
+    });
+  });
+
+  it('sends --bearer-token (and its short name --token) as the Authorization header', async () => {
+    await start(() => ({ status: 200, body: CATALOG }));
+    for (const flag of ['--bearer-token', '--token']) {
+      expect((await run(runCatalog, ['-n', 'client-ns', flag, 'tok-1'], stub)).code, flag).to.equal(0);
+    }
+    expect(stub.requests.map((request) => request.headers['authorization'])).to.deep.equal(['Bearer tok-1', 'Bearer tok-1']);
+  });
+
   it('percent-encodes ids and sends the query OSB requires', async () => {
     await start(() => ({ status: 200, body: {} }));
     const client = new OsbHttpClient({ brokerUrl: stub.url, namespace: 'client-ns', auth: { kind: 'basic', username: 'u', password: 'p:w' } });
@@ -72,7 +91,10 @@ describe('OSB HTTP client', () => {
     expect(out).to.equal('');
     expect(err).to.equal('mesitis provision: 403 Forbidden: namespace "client-ns" is not whitelisted for plan plan-1 of web-time\n');
     const body = JSON.parse(stub.requests[1]!.body) as Record<string, unknown>;
-    expect(body).to.deep.equal({ service_id: 'svc-1', plan_id: 'plan-1', context: { platform: 'kubernetes', namespace: 'client-ns', instance_name: 'i-1' }, parameters: {} });
+    expect(body).to.deep.equal({
+      service_id: 'svc-1', plan_id: 'plan-1', organization_guid: 'kubernetes', space_guid: 'client-ns',
+      context: { platform: 'kubernetes', clusterid: 'kubernetes', namespace: 'client-ns', instance_name: 'i-1' }, parameters: {},
+    });
     expect(stub.requests[1]!.url).to.equal('/namespaces/client-ns/v2/service_instances/i-1?accepts_incomplete=true');
   });
 

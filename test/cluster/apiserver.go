@@ -13,11 +13,10 @@ import (
 	"time"
 )
 
-// apiserverArgs are the kube-apiserver flags for a bare, single-process
-// control plane: no controllers, kubelets or cloud, only storage, validation,
-// admission, authentication and RBAC.
-func apiserverArgs(dir string, port int, etcdURL string, c *credentials) []string {
-	return []string{
+// apiserverArgs are the kube-apiserver flags for a single-machine control
+// plane with no cloud and no real kubelets.
+func apiserverArgs(dir string, port int, etcdURL string, c *credentials, bare bool) []string {
+	args := []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
@@ -29,23 +28,29 @@ func apiserverArgs(dir string, port int, etcdURL string, c *credentials) []strin
 		"--token-auth-file=" + c.tokenFile,
 		"--authorization-mode=RBAC",
 
-		// ServiceAccount tokens must be configurable even though nothing here
-		// issues them; the apiserver refuses to start without these.
+		// The controller manager signs ServiceAccount tokens with the same
+		// key; the ServiceAccount admission plugin (on by default) gives
+		// Pods their account once its controller has created it.
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file=" + c.saKeyFile,
 		"--service-account-signing-key-file=" + c.saKeyFile,
-		// That admission plugin waits for a token controller that does not run
-		// here, and would reject every Pod.
-		"--disable-admission-plugins=ServiceAccount",
 
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--allow-privileged=true",
-		// No kubelets or Endpoints controller; do not maintain the
+		// The apiserver advertises 127.0.0.1, which an Endpoints or
+		// EndpointSlice object may not hold: do not maintain the
 		// 'kubernetes' Service's endpoints.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
 		"--v=0",
 	}
+	if bare {
+		// That admission plugin waits for the ServiceAccount controller to
+		// create each namespace's 'default' account; without controllers
+		// it would reject every Pod.
+		args = append(args, "--disable-admission-plugins=ServiceAccount")
+	}
+	return args
 }
 
 // waitReady polls /readyz (which includes RBAC's bootstrap policy) and then

@@ -17,6 +17,12 @@ import (
 )
 
 // identity is one static-token user of the test cluster.
+// File names under DIR/pki that the controller manager reads too.
+const (
+	serviceAccountKeyName = "service-account.key"
+	caCertName            = "ca.crt"
+)
+
 type identity struct {
 	context   string // kubeconfig file stem and context name
 	namespace string // the context's default namespace
@@ -106,7 +112,7 @@ func (c *credentials) writeServiceAccountKey() error {
 	if err != nil {
 		return err
 	}
-	c.saKeyFile = filepath.Join(c.pkiDir, "service-account.key")
+	c.saKeyFile = filepath.Join(c.pkiDir, serviceAccountKeyName)
 	return os.WriteFile(c.saKeyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600)
 }
 
@@ -132,7 +138,7 @@ func (c *credentials) writeServingCert() error {
 	if err := os.WriteFile(c.servingCert, certPEM, 0o600); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(c.pkiDir, "ca.crt"), c.caPEM, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(c.pkiDir, caCertName), c.caPEM, 0o600); err != nil {
 		return err
 	}
 	return os.WriteFile(c.servingKey, keyPEM, 0o600)

@@ -1,15 +1,19 @@
-// Command mesitis-test-cluster runs a real kube-apiserver backed by an
-// embedded etcd, in one process and without containers, for Mesitis's tests.
+// Command mesitis-test-cluster runs a small Kubernetes cluster without
+// containers for Mesitis's tests: kube-apiserver with an embedded etcd and
+// kwok's simulated kubelet in this process, and kube-controller-manager and
+// kube-scheduler as child processes of this same binary.
 //
 // It owns the directory given by --dir: etcd data, generated certificates and
 // keys, the token file, the logs and the three kubeconfigs all live there, and
-// nothing outside it is written. Once the apiserver answers /readyz it prints
-// exactly one line to stdout:
+// nothing outside it is written. Once the apiserver answers /readyz, the
+// simulated Nodes are Ready and the controllers have created the 'default'
+// ServiceAccount, it prints exactly one line to stdout:
 //
 //	READY {"server":"https://127.0.0.1:PORT","dir":"DIR"}
 //
 // It shuts down on SIGTERM/SIGINT and when its stdin reaches EOF, so a test
-// runner that crashes (and thereby closes the pipe) does not leak it.
+// runner that crashes (and thereby closes the pipe) does not leak it; the
+// components it started see their own stdin close and stop too.
 package main
 
 import (
@@ -39,6 +43,8 @@ const (
 	startupTimeout = 100 * time.Second
 	// How long a graceful shutdown may take before we give up and exit.
 	shutdownTimeout = 20 * time.Second
+	// How long a component may take to stop on SIGTERM before it is killed.
+	childStopGrace = 5 * time.Second
 )
 
 type options struct {
@@ -46,9 +52,11 @@ type options struct {
 	brokerNamespace  string
 	brokerSA         string
 	exitOnStdinClose bool
+	bare             bool
 }
 
 func main() {
+	runComponentIfRequested()
 	opts := parseFlags()
 	out, err := redirectOutput(opts.dir)
 	if err != nil {
@@ -67,6 +75,7 @@ func parseFlags() options {
 	flag.StringVar(&o.brokerNamespace, "broker-namespace", "provider-ns", "namespace of the broker's ServiceAccount identity")
 	flag.StringVar(&o.brokerSA, "broker-serviceaccount", "mesitis", "name of the broker's ServiceAccount identity")
 	flag.BoolVar(&o.exitOnStdinClose, "exit-on-stdin-close", true, "shut down when stdin reaches EOF")
+	flag.BoolVar(&o.bare, "bare", false, "run only etcd and kube-apiserver: no controllers, scheduler or simulated nodes")
 	flag.Parse()
 	if o.dir == "" || flag.NArg() != 0 {
 		flag.Usage()
@@ -109,7 +118,7 @@ func run(opts options, out *outputs) error {
 	if err != nil {
 		return err
 	}
-	cmd.SetArgs(apiserverArgs(opts.dir, port, etcdClientURL(etcd), creds))
+	cmd.SetArgs(apiserverArgs(opts.dir, port, etcdClientURL(etcd), creds, opts.bare))
 
 	apiserverDone := make(chan error, 1)
 	go func() { apiserverDone <- cmd.Execute() }()
@@ -121,25 +130,82 @@ func run(opts options, out *outputs) error {
 	if err := writeKubeconfigs(opts, server, creds); err != nil {
 		return err
 	}
+	var children []*child
+	var failed <-chan error
+	if !opts.bare {
+		if children, failed, err = startControlLoops(ctx, opts.dir); err != nil {
+			return err
+		}
+	}
+	defer stopChildren(children)
 	if err := out.ready(readyLine{Server: server, Dir: opts.dir}); err != nil {
 		return err
 	}
 
-	return waitForShutdown(ctx, apiserverDone)
+	return waitForShutdown(ctx, apiserverDone, failed, children)
 }
 
-// waitForShutdown blocks until the apiserver returns. It returns on its own
-// once the signal context is cancelled; the watchdog covers the case where
-// its graceful shutdown hangs (e.g. on a stuck in-flight request).
-func waitForShutdown(ctx context.Context, apiserverDone <-chan error) error {
+// startControlLoops starts the controller manager and the scheduler, runs
+// kwok, registers the simulated Nodes and waits until they are Ready and
+// the controllers act. The returned channel reports a component that dies.
+func startControlLoops(ctx context.Context, dir string) ([]*child, <-chan error, error) {
+	kubeconfig := filepath.Join(dir, "admin.kubeconfig")
+	var children []*child
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"kube-controller-manager", controllerManagerArgs(kubeconfig, dir)},
+		{"kube-scheduler", schedulerArgs(kubeconfig)},
+	} {
+		started, err := startComponent(dir, c.name, c.args)
+		if err != nil {
+			stopChildren(children)
+			return nil, nil, err
+		}
+		children = append(children, started)
+	}
+	failed := watchChildren(ctx, dir, children)
+	client, err := adminClient(kubeconfig)
+	if err == nil {
+		err = startKwok(ctx, kubeconfig)
+	}
+	if err == nil {
+		err = createSimulatedNodes(ctx, client)
+	}
+	if err == nil {
+		err = waitClusterBehaves(ctx, client, failed)
+	}
+	if err != nil {
+		stopChildren(children)
+		return nil, nil, err
+	}
+	return children, failed, nil
+}
+
+func stopChildren(children []*child) {
+	for _, c := range children {
+		c.stop(childStopGrace)
+	}
+}
+
+// waitForShutdown blocks until the apiserver returns or a component dies.
+// The apiserver returns on its own once the signal context is cancelled; the
+// components are stopped first so that they do not log its going away. The
+// watchdog covers a graceful shutdown that hangs (e.g. on a stuck
+// in-flight request).
+func waitForShutdown(ctx context.Context, apiserverDone <-chan error, failed <-chan error, children []*child) error {
 	select {
 	case err := <-apiserverDone:
 		if err != nil {
 			return fmt.Errorf("kube-apiserver exited: %w", err)
 		}
 		return errors.New("kube-apiserver exited unexpectedly")
+	case err := <-failed:
+		return err
 	case <-ctx.Done():
 	}
+	stopChildren(children)
 	select {
 	case <-apiserverDone:
 		return nil

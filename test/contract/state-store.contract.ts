@@ -151,6 +151,15 @@ export function describeStateStore(name: string, makeSubject: () => Promise<Stat
         expect(valueOf(await store.getInstance('i1'))?.revision).to.equal(second);
       });
 
+      it('refuses an update and a delete at a revision it never gave out', async function () {
+        const revision = valueOf(await store.createInstance(exampleInstance('i1')));
+        for (const made of ['not-a-revision', '', '99999999999']) {
+          expect(errorKindOf(await store.updateInstance(ready(exampleInstance('i1')), made)), `update at "${made}"`).to.equal('ConcurrencyError');
+          expect(errorKindOf(await store.deleteInstance('i1', made)), `delete at "${made}"`).to.equal('ConcurrencyError');
+        }
+        expect(valueOf(await store.getInstance('i1'))).to.deep.equal({ record: exampleInstance('i1'), revision });
+      });
+
       it('accepts a delete of an absent instance', async function () {
         valueOf(await store.deleteInstance('nope', 'any'));
       });
@@ -230,6 +239,43 @@ export function describeStateStore(name: string, makeSubject: () => Promise<Stat
         expect(taken).to.not.equal(undefined);
         valueOf(await store.releaseLock(old));
         expect(valueOf(await store.acquireLock('i1', 10_000))).to.equal(undefined);
+      });
+    });
+
+    describe('lock renewal', function () {
+      it('extends the lock past its original TTL', async function () {
+        const lock = valueOf(await store.acquireLock('i1', 1_000)) as Lock;
+        expect(valueOf(await store.renewLock(lock, 10_000))).to.equal(true);
+        await sleep(1_300);
+        expect(valueOf(await store.acquireLock('i1', 10_000))).to.equal(undefined);
+        expect(valueOf(await store.renewLock(lock, 10_000))).to.equal(true);
+      });
+
+      it('answers false once another owner took the expired lock over, and leaves the new owner holding it', async function () {
+        const old = valueOf(await store.acquireLock('i1', 50)) as Lock;
+        await sleep(150);
+        const taken = valueOf(await store.acquireLock('i1', 10_000)) as Lock;
+        expect(taken).to.not.equal(undefined);
+        expect(valueOf(await store.renewLock(old, 10_000))).to.equal(false);
+        expect(valueOf(await store.renewLock(taken, 10_000))).to.equal(true);
+        valueOf(await store.releaseLock(old));
+        expect(valueOf(await store.acquireLock('i1', 10_000))).to.equal(undefined);
+      });
+
+      it('answers false for an expired lock, a released lock and a stranger, extending none of them', async function () {
+        const expired = valueOf(await store.acquireLock('i1', 50)) as Lock;
+        await sleep(150);
+        expect(valueOf(await store.renewLock(expired, 10_000))).to.equal(false);
+        expect(valueOf(await store.acquireLock('i1', 10_000))).to.not.equal(undefined);
+
+        const released = valueOf(await store.acquireLock('i2', 10_000)) as Lock;
+        valueOf(await store.releaseLock(released));
+        expect(valueOf(await store.renewLock(released, 10_000))).to.equal(false);
+        expect(valueOf(await store.renewLock({ instanceId: 'i3', owner: 'nobody' }, 10_000))).to.equal(false);
+        expect(valueOf(await store.acquireLock('i2', 50))).to.not.equal(undefined);
+        expect(valueOf(await store.renewLock({ instanceId: 'i2', owner: 'someone-else' }, 10_000))).to.equal(false);
+        await sleep(150);
+        expect(valueOf(await store.acquireLock('i2', 10_000))).to.not.equal(undefined);
       });
     });
 

@@ -12,11 +12,20 @@ export interface PolicyRule {
   nonResourceURLs?: string[];
 }
 
-/** Provider namespace: read catalog, templates and credentials; report broken ConfigMaps as Events. */
-export const PROVIDER_NAMESPACE_PERMISSIONS = expand([
+const READ_CONFIGURATION: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+];
+
+/** Provider namespace with state in Redis: read catalog, templates and credentials; report broken ConfigMaps as Events. */
+export const PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS = expand(READ_CONFIGURATION);
+
+/** Provider namespace by default: the above, and state there (records as ConfigMaps, locks as Leases). */
+export const PROVIDER_NAMESPACE_PERMISSIONS = expand([
+  ...READ_CONFIGURATION,
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update', 'delete'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'delete'] },
 ]);
 
 /** Each target namespace: the dedicated objects of ProvisionNewClusterObjects. */
@@ -31,6 +40,7 @@ export const PROBED_RESOURCES: readonly { group: string; resource: string }[] = 
   { group: 'events.k8s.io', resource: 'events' },
   ...['deployments', 'replicasets', 'statefulsets', 'daemonsets'].map((resource) => ({ group: 'apps', resource })),
   { group: 'batch', resource: 'jobs' },
+  { group: 'coordination.k8s.io', resource: 'leases' },
   ...['roles', 'rolebindings'].map((resource) => ({ group: 'rbac.authorization.k8s.io', resource })),
 ];
 export const PROBED_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;

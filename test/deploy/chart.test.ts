@@ -13,7 +13,7 @@ import { BROKER_FLAGS } from '../../src/main/options.js';
 import { buildHelm, helmPrerequisite, helmTemplate, MESITIS_CHART_DIR, parseManifests, type KubernetesManifest } from '../support/helm.js';
 import { requireOrSkip } from '../support/prerequisites.js';
 import { PLAIN_MANIFESTS_FILE, renderPlainManifests } from '../helm/render-manifests.js';
-import { expand, one, only, PROVIDER_NAMESPACE_PERMISSIONS, TARGET_NAMESPACE_PERMISSIONS, type PolicyRule } from './chart-expectations.js';
+import { expand, one, only, PROVIDER_NAMESPACE_PERMISSIONS, PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS, TARGET_NAMESPACE_PERMISSIONS, type PolicyRule } from './chart-expectations.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'provider-ns';
@@ -131,8 +131,9 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
     it('grants exactly the verbs the broker uses, in the provider namespace and each target namespace', function () {
       expect(only(defaults, 'Role').map((r) => r.metadata.namespace)).to.have.members([NS, 'api-ns']);
       expect(only(full, 'Role').map((r) => r.metadata.namespace)).to.have.members([NS, 'api-ns', 'batch-ns']);
+      expect(expand(rules(one(defaults, 'Role', NS)))).to.deep.equal(PROVIDER_NAMESPACE_PERMISSIONS);
+      expect(expand(rules(one(full, 'Role', NS)))).to.deep.equal(PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS);
       for (const objects of [defaults, full]) {
-        expect(expand(rules(one(objects, 'Role', NS)))).to.deep.equal(PROVIDER_NAMESPACE_PERMISSIONS);
         for (const role of only(objects, 'Role').filter((r) => r.metadata.namespace !== NS)) {
           expect(expand(rules(role)), `Role in ${role.metadata.namespace}`).to.deep.equal(TARGET_NAMESPACE_PERMISSIONS);
         }
@@ -163,13 +164,16 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
         (err: Error) => err.message,
       );
 
-    it('several replicas with state in memory', async function () {
-      expect(await refusal({ replicaCount: 2 })).to.include('replicaCount > 1 needs redis.url');
-    });
-
     it('the provider namespace as a target namespace (its Secrets would become writable)', async function () {
       expect(await refusal({ targetNamespaces: ['api-ns', NS] })).to.include('must not contain the release namespace');
     });
+  });
+
+  it('runs several replicas on state in the provider namespace, no Redis needed', async function () {
+    const objects = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { replicaCount: 3 } });
+    expect((one(objects, 'Deployment') as unknown as { spec: { replicas: number } }).spec.replicas).to.equal(3);
+    expect(env(objects, 'MESITIS_REDIS_URL')).to.equal(undefined);
+    expect(expand(rules(one(objects, 'Role', NS)))).to.deep.equal(PROVIDER_NAMESPACE_PERMISSIONS);
   });
 
   it('creates no Secret when given an existing one, and uses that', async function () {

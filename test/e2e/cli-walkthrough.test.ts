@@ -1,13 +1,14 @@
 /**
  * docs/walkthrough.md as a test: the consuming team's `mesitis` CLI, as
- * processes, against `mesitis serve` on a real kube-apiserver under the
- * chart's RBAC. The consumer's own kube identity (Secrets in client-ns only)
- * writes the binding Secret; the "use" step reads it as a Pod's volume would
- * present it: one file per key.
+ * processes, against `mesitis serve` on the test cluster (real controllers
+ * and simulated nodes) under the chart's RBAC. The consumer's own kube
+ * identity (Secrets in client-ns only) writes the binding Secret; the "use"
+ * step reads it as a Pod's volume would present it: one file per key.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadManifests } from '../../src/adapters/config/manifest-loader.js';
 import type { KubernetesApis } from '../../src/adapters/kubernetes/api-clients.js';
 import { REPO_ROOT, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
@@ -15,8 +16,9 @@ import { applyChartRbac, applyObjects, loadKubeconfig } from '../support/chart-r
 import { grantSecretsTo } from '../support/consumer-rbac.js';
 import { helmPrerequisite } from '../support/helm.js';
 import { requireOrSkip } from '../support/prerequisites.js';
-import { adminApis, setStatusAsController } from '../support/real-cluster.js';
-import { sharedTestCluster, testClusterPrerequisite, type TestCluster } from '../support/test-cluster.js';
+import { adminApis, podsOf } from '../support/real-cluster.js';
+import { READY_AFTER_ANNOTATION, sharedTestCluster, testClusterPrerequisite, type TestCluster } from '../support/test-cluster.js';
+import { instanceLabelValue } from '../../src/domain/resource-plan.js';
 
 const PROVIDER = 'provider-ns';
 const CONSUMER = 'client-ns';
@@ -25,7 +27,20 @@ const AUTH = { username: 'platform', password: `cli-e2e-${randomUUID()}` };
 
 interface Outcome { code: number; out: string; err: string }
 
-describe('the walkthrough with the mesitis CLI, on a real kube-apiserver', function () {
+/**
+ * The examples' Deployment template with Pods that take 3 s to start, as a
+ * real image would: simulated Pods are otherwise ready before the CLI's
+ * first poll, and the walkthrough shows the wait.
+ */
+function slowToStart<T extends { metadata?: { name?: string }; data?: Record<string, string> }>(object: T): T {
+  const wrapped = object.data?.['wrapped-resource'];
+  if (object.metadata?.name !== 'wrapped-api-service-deployment' || wrapped === undefined) return object;
+  const deployment = parseYaml(wrapped) as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+  deployment.spec.template.metadata.annotations = { ...deployment.spec.template.metadata.annotations, [READY_AFTER_ANNOTATION]: '3s' };
+  return { ...object, data: { ...object.data, 'wrapped-resource': stringifyYaml(deployment) } };
+}
+
+describe('the walkthrough with the mesitis CLI, on the test cluster', function () {
   this.timeout(180_000);
   let cluster: TestCluster;
   let admin: KubernetesApis;
@@ -39,7 +54,7 @@ describe('the walkthrough with the mesitis CLI, on a real kube-apiserver', funct
         resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }));
     });
   const objectsOf = async (instanceId: string) => {
-    const labelSelector = `mesitis/instance=${instanceId}`;
+    const labelSelector = `mesitis/instance=${instanceLabelValue(instanceId)}`;
     const [deployments, services] = await Promise.all([
       admin.apps.listNamespacedDeployment({ namespace: TARGET, labelSelector }),
       admin.core.listNamespacedService({ namespace: TARGET, labelSelector }),
@@ -49,12 +64,12 @@ describe('the walkthrough with the mesitis CLI, on a real kube-apiserver', funct
 
   before(async function () {
     requireOrSkip(this, 'the CLI walkthrough suite', testClusterPrerequisite() ?? helmPrerequisite());
-    this.timeout(30 * 60_000); // first run on a machine builds kube-apiserver and helm
+    this.timeout(30 * 60_000); // first run on a machine builds the test cluster and helm
     cluster = await sharedTestCluster();
     admin = adminApis(cluster.adminKubeconfig);
     await applyChartRbac(cluster.adminKubeconfig, PROVIDER);
     const examples = await loadManifests([`${REPO_ROOT}examples`], PROVIDER);
-    await applyObjects(loadKubeconfig(cluster.adminKubeconfig), examples.objects);
+    await applyObjects(loadKubeconfig(cluster.adminKubeconfig), examples.objects.map(slowToStart));
     await grantSecretsTo(cluster, CONSUMER).catch((error: { code?: number }) => {
       if (error.code !== 409) throw error; // another suite granted it already
     });
@@ -70,20 +85,18 @@ describe('the walkthrough with the mesitis CLI, on a real kube-apiserver', funct
     expect(catalog.out).to.contain('api-api-service-1');
     expect(catalog.out).to.not.contain('weather-forecast-api-2'); // not whitelisted for client-ns
 
-    // A bare apiserver has no controllers: while the CLI waits, the test reports the rollout.
-    const provisioning = mesitis('provision', instance, '--plan', 'api-api-service-1', '--timeout', '120');
-    let deployment;
-    for (let i = 0; i < 300 && !deployment; i++) {
-      deployment = (await objectsOf(instance)).deployments[0];
-      if (!deployment) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(deployment, 'the Deployment was created').to.not.equal(undefined);
-    await setStatusAsController(admin, { kind: 'Deployment', namespace: TARGET, name: deployment!.metadata!.name! }, {
-      observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1,
-    });
-    const provisioned = await provisioning;
+    // The CLI waits while the cluster's controllers roll the Deployment out
+    // onto a simulated node; nothing here writes a status.
+    const provisioned = await mesitis('provision', instance, '--plan', 'api-api-service-1', '--timeout', '120');
     expect(provisioned.code, provisioned.err).to.equal(0);
     expect(provisioned.err).to.contain(`waiting for provision of ${instance}`);
+    const [deployment] = (await objectsOf(instance)).deployments;
+    expect(deployment?.status?.availableReplicas, 'the Deployment rolled out').to.equal(deployment?.spec?.replicas);
+    const selector = `app=${deployment!.spec!.selector!.matchLabels!['app']}`;
+    const pods = await podsOf(admin, TARGET, selector);
+    expect(pods.map((pod) => [pod.status?.phase, pod.status?.conditions?.find((c) => c.type === 'Ready')?.status])).to.deep.equal(
+      Array.from({ length: deployment!.spec!.replicas ?? 1 }, () => ['Running', 'True']),
+    );
 
     const bound = await mesitis('bind', instance, 'binding-1', '--secret', 'api-service-binding');
     expect(bound.code, bound.err).to.equal(0);
@@ -103,6 +116,8 @@ describe('the walkthrough with the mesitis CLI, on a real kube-apiserver', funct
     const deprovisioned = await mesitis('deprovision', instance, '--wait');
     expect(deprovisioned.code, deprovisioned.err).to.equal(0);
     expect(await objectsOf(instance)).to.deep.equal({ deployments: [], services: [] });
+    // Deprovision finishes only once the Pods are gone (foreground deletion).
+    expect(await podsOf(admin, TARGET, selector)).to.deep.equal([]);
     expect((await mesitis('status', instance)).code).to.not.equal(0);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * `mesitis serve` end to end: the broker as its own process against a real
- * kube-apiserver, under exactly the Helm chart's RBAC (the provider namespace
- * and the chart's target namespace, api-ns), with the examples/ provider
- * setup applied by an admin. A bare apiserver runs no controllers, so the
- * test plays the Deployment controller and writes its status.
+ * `mesitis serve` end to end: the broker as its own process against the test
+ * cluster, under exactly the Helm chart's RBAC (the provider namespace and
+ * the chart's target namespace, api-ns), with the examples/ provider setup
+ * applied by an admin. The cluster's own controllers and simulated nodes
+ * roll the instances' Deployments out; the test writes no status.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,14 +19,17 @@ import { applyChartRbac, applyObjects, loadKubeconfig } from '../support/chart-r
 import { helmPrerequisite } from '../support/helm.js';
 import { osb, type OsbRequestOptions, type OsbResponse } from '../support/osb-client.js';
 import { requireOrSkip } from '../support/prerequisites.js';
-import { adminApis, setStatusAsController } from '../support/real-cluster.js';
+import { adminApis, podsOf } from '../support/real-cluster.js';
 import { sharedTestCluster, testClusterPrerequisite, type TestCluster } from '../support/test-cluster.js';
+import { instanceLabelValue } from '../../src/domain/resource-plan.js';
 
 const run = promisify(execFile);
 const PROVIDER = 'provider-ns';
 const CONSUMER = 'client-ns';
 const TARGET = 'api-ns';
 const AUTH = { username: 'platform', password: `e2e-${randomUUID()}` };
+// OSB 2.17 requires these on provision; the broker checks they are present.
+const PLATFORM_IDS = { organization_guid: 'e2e-org', space_guid: 'e2e-space' };
 const API_SERVICE = { service: '0e4d7c1a-8b3f-4a52-9c6d-2f1e0a9b8c07', plan: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e04' };
 const TIME_PLAN = '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e03';
 const ENTRY_LABELS = { 'mesitis/kind': 'catalog-entry', 'mesitis/enabled': 'true' };
@@ -48,7 +51,7 @@ const entryConfigMap = (name: string, entry: Record<string, unknown>): KubeObjec
 });
 
 
-describe('mesitis serve against a real kube-apiserver, with the chart\'s least-privilege RBAC', function () {
+describe('mesitis serve on the test cluster, with the chart\'s least-privilege RBAC', function () {
   this.timeout(120_000);
   let cluster: TestCluster;
   let admin: KubernetesApis;
@@ -68,7 +71,7 @@ describe('mesitis serve against a real kube-apiserver, with the chart\'s least-p
 
   before(async function () {
     requireOrSkip(this, 'the `mesitis serve` end-to-end suite', testClusterPrerequisite() ?? helmPrerequisite());
-    this.timeout(30 * 60_000); // first run on a machine builds kube-apiserver and helm
+    this.timeout(30 * 60_000); // first run on a machine builds the test cluster and helm
     cluster = await sharedTestCluster();
     admin = adminApis(cluster.adminKubeconfig);
     adminConfig = loadKubeconfig(cluster.adminKubeconfig);
@@ -94,27 +97,29 @@ describe('mesitis serve against a real kube-apiserver, with the chart\'s least-p
   it('provisions a dedicated instance into the target namespace, labelled, ready when its Deployment is, gone after deprovision', async () => {
     const id = randomUUID();
     const context = { platform: 'kubernetes', namespace: CONSUMER, instance_name: 'e2e-api' };
-    const body = { service_id: API_SERVICE.service, plan_id: API_SERVICE.plan, context };
+    const body = { service_id: API_SERVICE.service, plan_id: API_SERVICE.plan, ...PLATFORM_IDS, context };
     const base = `/namespaces/${CONSUMER}/v2/service_instances/${id}`;
     const lastOperation = () => call('GET', `${base}/last_operation`);
-    expect((await call('PUT', `${base}?accepts_incomplete=true`, { body })).status).to.equal(202);
+    const accepted = await call('PUT', `${base}?accepts_incomplete=true`, { body });
+    expect(accepted.status, JSON.stringify(accepted.body)).to.equal(202);
 
-    const selector = `mesitis/instance=${id}`;
+    const selector = `mesitis/instance=${instanceLabelValue(id)}`;
     const objects = await until('objects created', () => objectsOf(TARGET, selector), (found) => found.length === 3);
     const service = objects.find((o) => 'spec' in o && (o as { spec?: { ports?: unknown } }).spec?.ports !== undefined)!;
     const deployment = objects.find((o) => 'spec' in o && (o as { spec?: { template?: unknown } }).spec?.template !== undefined)!;
     for (const object of objects) {
-      expect(object.metadata?.labels).to.include({ 'app.kubernetes.io/managed-by': 'mesitis', 'mesitis/instance': id, 'mesitis/offering': 'api-service', 'mesitis/consumer-namespace': CONSUMER });
+      expect(object.metadata?.labels).to.include({ 'app.kubernetes.io/managed-by': 'mesitis', 'mesitis/instance': instanceLabelValue(id), 'mesitis/offering': 'api-service', 'mesitis/consumer-namespace': CONSUMER });
     }
     const shortName = service.metadata!.name!;
     expect(objects.map((o) => o.metadata!.name).sort()).to.deep.equal([shortName, shortName, `${shortName}-config`]);
-    expect((await lastOperation()).body.state).to.equal('in progress');
-
-    // No controllers here: the test reports the rollout the Deployment controller would.
-    await setStatusAsController(admin, { kind: 'Deployment', namespace: TARGET, name: deployment.metadata!.name! }, {
-      observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1,
-    });
     await until('provisioned', lastOperation, (r) => r.body?.state === 'succeeded');
+    // Succeeded only once the real rollout had finished: the Deployment is
+    // available and its Pods run (never un-rolled-out in this test).
+    const rolledOut = await admin.apps.readNamespacedDeployment({ namespace: TARGET, name: deployment.metadata!.name! });
+    expect(rolledOut.status?.availableReplicas).to.equal(rolledOut.spec?.replicas);
+    const podSelector = `app=${rolledOut.spec!.selector!.matchLabels!['app']}`;
+    const pods = await podsOf(admin, TARGET, podSelector);
+    expect(pods.map((pod) => pod.status?.phase)).to.deep.equal(Array.from({ length: rolledOut.spec!.replicas ?? 1 }, () => 'Running'));
 
     const binding = await call('PUT', `${base}/service_bindings/${randomUUID()}`, { body });
     expect(binding.status).to.equal(201);
@@ -123,13 +128,15 @@ describe('mesitis serve against a real kube-apiserver, with the chart\'s least-p
     expect((await call('DELETE', `${base}?service_id=${API_SERVICE.service}&plan_id=${API_SERVICE.plan}&accepts_incomplete=true`)).status).to.equal(202);
     await until('deprovisioned', lastOperation, (r) => r.status === 410);
     expect(await objectsOf(TARGET, selector)).to.deep.equal([]);
+    // Deprovision finishes only once the Pods are gone (foreground deletion).
+    expect(await podsOf(admin, TARGET, podSelector)).to.deep.equal([]);
   });
 
   it('binds with credentials read from the real Secret, on every bind, and never logs them', async () => {
     const services = (await call('GET', '/v2/catalog')).body.services as { id: string; name: string }[];
     const serviceId = services.find((s) => s.name === 'platform-time-service')!.id;
     const id = randomUUID();
-    const body = { service_id: serviceId, plan_id: TIME_PLAN, context: { platform: 'kubernetes', namespace: CONSUMER } };
+    const body = { service_id: serviceId, plan_id: TIME_PLAN, ...PLATFORM_IDS, context: { platform: 'kubernetes', namespace: CONSUMER } };
     expect([201, 202]).to.include((await call('PUT', `/v2/service_instances/${id}?accepts_incomplete=true`, { body })).status);
     await until('provisioned', () => call('GET', `/v2/service_instances/${id}/last_operation`), (r) => r.status === 200 && r.body.state === 'succeeded');
 
@@ -162,18 +169,18 @@ describe('mesitis serve against a real kube-apiserver, with the chart\'s least-p
       const services = await until('entry in the catalog', () => call('GET', '/v2/catalog'), (r) => (r.body.services as { name: string }[]).some((s) => s.name === 'e2e-sneaky'));
       const serviceId = (services.body.services as { id: string; name: string }[]).find((s) => s.name === 'e2e-sneaky')!.id;
       const id = randomUUID();
-      const body = { service_id: serviceId, plan_id: plan, context: { platform: 'kubernetes', namespace: CONSUMER } };
+      const body = { service_id: serviceId, plan_id: plan, ...PLATFORM_IDS, context: { platform: 'kubernetes', namespace: CONSUMER } };
       expect((await call('PUT', `/v2/service_instances/${id}?accepts_incomplete=true`, { body })).status).to.equal(202);
       const outcome = await until('provision failed', () => call('GET', `/v2/service_instances/${id}/last_operation`), (r) => r.body?.state === 'failed');
       expect(outcome.body.description).to.contain('not allowed to create');
       expect(outcome.body.description).to.contain(CONSUMER);
-      expect(await objectsOf(CONSUMER, `mesitis/instance=${id}`)).to.deep.equal([]);
+      expect(await objectsOf(CONSUMER, `mesitis/instance=${instanceLabelValue(id)}`)).to.deep.equal([]);
 
       // Still serving: catalog, readiness, and a provision that needs no objects.
       expect((await call('GET', '/v2/catalog')).status).to.equal(200);
       expect((await fetch(`${broker.url}/readyz`)).status).to.equal(200);
       const weather = (services.body.services as { id: string; name: string }[]).find((s) => s.name === 'weather-forecast-api')!.id;
-      const ok = await call('PUT', `/v2/service_instances/${randomUUID()}`, { body: { service_id: weather, plan_id: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e01', context: { platform: 'kubernetes', namespace: CONSUMER } } });
+      const ok = await call('PUT', `/v2/service_instances/${randomUUID()}`, { body: { service_id: weather, plan_id: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e01', ...PLATFORM_IDS, context: { platform: 'kubernetes', namespace: CONSUMER } } });
       expect(ok.status).to.equal(201);
     } finally {
       await admin.core.deleteNamespacedConfigMap({ namespace: PROVIDER, name: 'wrapped-entry-e2e-sneaky' });

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import { deriveServiceId } from '../../src/domain/catalog-entry.js';
 import { startMemoryBroker, type MemoryBroker } from '../support/memory-broker.js';
-import { osb } from '../support/osb-client.js';
-import { KNOWN_PASSWORD, kubernetesContext, NS, PLAN, providerFixture, SECRET_PASSWORD } from '../support/provider-fixture.js';
+import { osb, provisionAndWait } from '../support/osb-client.js';
+import { KNOWN_PASSWORD, kubernetesContext, NS, PLAN, platformGuids, providerFixture, SECRET_PASSWORD } from '../support/provider-fixture.js';
 
 const URL_SERVICE = deriveServiceId('web', 'time-api');
 const SHARED_SERVICE = deriveServiceId('data', 'postgres');
 const DEDICATED_SERVICE = deriveServiceId('api', 'api-service');
-const urlBody = { service_id: URL_SERVICE, plan_id: PLAN.url, context: kubernetesContext(NS.client) };
-const sharedBody = { service_id: SHARED_SERVICE, plan_id: PLAN.shared, context: kubernetesContext(NS.client) };
+const urlBody = { service_id: URL_SERVICE, plan_id: PLAN.url, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
+const sharedBody = { service_id: SHARED_SERVICE, plan_id: PLAN.shared, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
 const unbindQuery = `service_id=${URL_SERVICE}&plan_id=${PLAN.url}`;
 
 describe('bind, fetch binding and unbind over OSB', () => {
@@ -81,8 +81,8 @@ describe('bind, fetch binding and unbind over OSB', () => {
   });
 
   it('gives a dedicated instance coordinates of its own Service', async () => {
-    const body = { service_id: DEDICATED_SERVICE, plan_id: PLAN.dedicated, context: kubernetesContext(NS.client) };
-    expect((await osb(broker.url, 'PUT', '/v2/service_instances/i-d', { body })).status).to.equal(201);
+    const body = { service_id: DEDICATED_SERVICE, plan_id: PLAN.dedicated, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
+    expect((await provisionAndWait(broker.url, '/v2/service_instances/i-d', body)).last.body.state).to.equal('succeeded');
     const bound = await osb(broker.url, 'PUT', '/v2/service_instances/i-d/service_bindings/b-d', { body });
     expect(bound.status).to.equal(201);
     const [service] = broker.cluster.list('Service', NS.target);

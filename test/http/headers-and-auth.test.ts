@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { deriveServiceId } from '../../src/domain/catalog-entry.js';
 import { startMemoryBroker, type MemoryBroker } from '../support/memory-broker.js';
 import { osb } from '../support/osb-client.js';
-import { kubernetesContext, NS, PLAN, providerFixture } from '../support/provider-fixture.js';
+import { kubernetesContext, NS, PLAN, platformGuids, providerFixture } from '../support/provider-fixture.js';
 
 const auth = { username: 'platform', password: 'broker-password' };
 
@@ -51,7 +51,7 @@ describe('OSB check order, auth and identity headers', () => {
     const header = `kubernetes ${Buffer.from(JSON.stringify(identity)).toString('base64')}`;
     const serviceId = deriveServiceId('web', 'time-api');
     const headers = { 'X-Broker-API-Originating-Identity': header };
-    const body = { service_id: serviceId, plan_id: PLAN.url, context: kubernetesContext(NS.client) };
+    const body = { service_id: serviceId, plan_id: PLAN.url, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
     expect((await osb(broker.url, 'PUT', '/v2/service_instances/who-1', { auth, headers, body })).status).to.equal(201);
     expect((await osb(broker.url, 'PUT', '/v2/service_instances/who-1/service_bindings/b-1', { auth, headers, body })).status).to.equal(201);
     const inventory = await osb(broker.url, 'GET', '/admin/instances', { auth });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { deriveServiceId } from '../../src/domain/catalog-entry.js';
 import { startMemoryBroker, type MemoryBroker } from '../support/memory-broker.js';
-import { osb } from '../support/osb-client.js';
-import { kubernetesContext, NS, PLAN, providerFixture } from '../support/provider-fixture.js';
+import { osb, provisionAndWait } from '../support/osb-client.js';
+import { kubernetesContext, NS, PLAN, platformGuids, providerFixture } from '../support/provider-fixture.js';
+import { instanceLabelValue } from '../../src/domain/resource-plan.js';
 
 const URL_SERVICE = deriveServiceId('web', 'time-api');
 const DEDICATED_SERVICE = deriveServiceId('api', 'api-service');
@@ -10,9 +11,10 @@ const FIXED_SERVICE = deriveServiceId('api', 'fixed-service');
 const SHARED_SERVICE = deriveServiceId('data', 'postgres');
 
 const urlBody = (namespace: string = NS.client, parameters: object = {}) =>
-  ({ service_id: URL_SERVICE, plan_id: PLAN.url, context: kubernetesContext(namespace), parameters });
+  ({ service_id: URL_SERVICE, plan_id: PLAN.url, ...platformGuids(namespace), context: kubernetesContext(namespace), parameters });
+/** The dedicated plan has a Deployment: it provisions and deprovisions asynchronously only. */
 const dedicatedBody = (namespace: string = NS.client) =>
-  ({ service_id: DEDICATED_SERVICE, plan_id: PLAN.dedicated, context: kubernetesContext(namespace) });
+  ({ service_id: DEDICATED_SERVICE, plan_id: PLAN.dedicated, ...platformGuids(namespace), context: kubernetesContext(namespace) });
 
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   for (let i = 0; i < 200; i++) {
@@ -47,7 +49,7 @@ describe('provision, update, fetch and deprovision over OSB', () => {
       expect(missingPlan.body.description).to.contain('plan_id');
       const unknown = await osb(broker.url, 'PUT', '/v2/service_instances/i-2', { body: { ...urlBody(), plan_id: 'nope' } });
       expect(unknown.status).to.equal(400);
-      const noContext = await osb(broker.url, 'PUT', '/v2/service_instances/i-2', { body: { service_id: URL_SERVICE, plan_id: PLAN.url } });
+      const noContext = await osb(broker.url, 'PUT', '/v2/service_instances/i-2', { body: { service_id: URL_SERVICE, plan_id: PLAN.url, ...platformGuids(NS.client) } });
       expect(noContext.status).to.equal(400);
       expect(noContext.body.description).to.contain('context.namespace');
       expect(await broker.store.listInstances()).to.deep.include({ ok: true, value: [] });
@@ -67,11 +69,12 @@ describe('provision, update, fetch and deprovision over OSB', () => {
           ? { ...object, data: { 'wrapped-resource': JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api-{{ parameters.suffix }}' }, spec: { ports: [{ port: 80 }] } }) } }
           : object);
       broker = await startMemoryBroker({ objects });
-      const response = await osb(broker.url, 'PUT', '/v2/service_instances/n-1', { body: { ...dedicatedBody(), parameters: { suffix: 'Not_Valid' } } });
+      const response = await osb(broker.url, 'PUT', '/v2/service_instances/n-1?accepts_incomplete=true', { body: { ...dedicatedBody(), parameters: { suffix: 'Not_Valid' } } });
       expect(response.status).to.equal(400);
-      expect(response.body.description).to.contain('not a valid Kubernetes name');
+      expect(response.body.description).to.contain('parameter "suffix"').and.to.contain('Kubernetes refuses');
       expect(targetObjects('Deployment')).to.deep.equal([]);
-      expect((await osb(broker.url, 'PUT', '/v2/service_instances/n-2', { body: { ...dedicatedBody(), parameters: { suffix: 'ok' } } })).status).to.equal(201);
+      const valid = await provisionAndWait(broker.url, '/v2/service_instances/n-2', { ...dedicatedBody(), parameters: { suffix: 'ok' } });
+      expect(valid.last.body.state).to.equal('succeeded');
     });
 
     it('answers 413 for a body over the size limit', async () => {
@@ -81,7 +84,7 @@ describe('provision, update, fetch and deprovision over OSB', () => {
 
     it('refuses a namespace that is not whitelisted with a 403 and writes nothing', async () => {
       const response = await osb(broker.url, 'PUT', '/v2/service_instances/i-6', {
-        body: { service_id: SHARED_SERVICE, plan_id: PLAN.shared, context: kubernetesContext(NS.other) },
+        body: { service_id: SHARED_SERVICE, plan_id: PLAN.shared, ...platformGuids(NS.other), context: kubernetesContext(NS.other) },
       });
       expect(response.status).to.equal(403);
       expect(response.body.description).to.contain(NS.other);
@@ -92,33 +95,34 @@ describe('provision, update, fetch and deprovision over OSB', () => {
       const mismatch = await osb(broker.url, 'PUT', `/namespaces/${NS.client}/v2/service_instances/i-7`, { body: urlBody(NS.other) });
       expect(mismatch.status).to.equal(400);
       const hidden = await osb(broker.url, 'PUT', `/namespaces/${NS.other}/v2/service_instances/i-7`, {
-        body: { service_id: SHARED_SERVICE, plan_id: PLAN.shared, context: kubernetesContext(NS.other) },
+        body: { service_id: SHARED_SERVICE, plan_id: PLAN.shared, ...platformGuids(NS.other), context: kubernetesContext(NS.other) },
       });
       expect(hidden.status).to.equal(400);
       expect((await osb(broker.url, 'PUT', `/namespaces/${NS.client}/v2/service_instances/i-7`, { body: urlBody(NS.client) })).status).to.equal(201);
     });
 
-    it('creates dedicated objects synchronously, labelled, in the provisioner namespace', async () => {
-      expect((await osb(broker.url, 'PUT', '/v2/service_instances/d-1', { body: dedicatedBody() })).status).to.equal(201);
+    it('creates dedicated objects, labelled, in the provisioner namespace', async () => {
+      expect((await provisionAndWait(broker.url, '/v2/service_instances/d-1', dedicatedBody())).last.body.state).to.equal('succeeded');
       const [deployment] = targetObjects('Deployment');
       const [service] = targetObjects('Service');
       expect(deployment?.metadata.name).to.match(/^api-[0-9a-f]{8}$/);
       expect(service?.metadata.name).to.equal(deployment?.metadata.name);
       expect(deployment?.metadata.labels).to.include({
-        'app.kubernetes.io/managed-by': 'mesitis', 'mesitis/instance': 'd-1', 'mesitis/offering': 'api-service', 'mesitis/consumer-namespace': NS.client,
+        'app.kubernetes.io/managed-by': 'mesitis', 'mesitis/instance': instanceLabelValue('d-1'), 'mesitis/offering': 'api-service', 'mesitis/consumer-namespace': NS.client,
       });
     });
 
     it('gives two consumers their own objects, and refuses a second instance of a fixed-name plan cleanly', async () => {
-      expect((await osb(broker.url, 'PUT', '/v2/service_instances/d-a', { body: dedicatedBody(NS.client) })).status).to.equal(201);
-      expect((await osb(broker.url, 'PUT', '/v2/service_instances/d-b', { body: dedicatedBody(NS.other) })).status).to.equal(201);
+      expect((await provisionAndWait(broker.url, '/v2/service_instances/d-a', dedicatedBody(NS.client))).last.body.state).to.equal('succeeded');
+      expect((await provisionAndWait(broker.url, '/v2/service_instances/d-b', dedicatedBody(NS.other))).last.body.state).to.equal('succeeded');
       expect(targetObjects('Deployment')).to.have.length(2);
-      const fixed = (id: string) => ({ service_id: FIXED_SERVICE, plan_id: PLAN.fixed, context: kubernetesContext(NS.client, id) });
+      // The fixed plan is a single Service: synchronous.
+      const fixed = (id: string) => ({ service_id: FIXED_SERVICE, plan_id: PLAN.fixed, ...platformGuids(NS.client), context: kubernetesContext(NS.client, id) });
       expect((await osb(broker.url, 'PUT', '/v2/service_instances/f-1', { body: fixed('f-1') })).status).to.equal(201);
       const second = await osb(broker.url, 'PUT', '/v2/service_instances/f-2', { body: fixed('f-2') });
       expect(second.status).to.equal(422);
       expect(second.body.description).to.contain('already exists');
-      expect(targetObjects('Service').map((s) => s.metadata.labels?.['mesitis/instance']).sort()).to.deep.equal(['d-a', 'd-b', 'f-1']);
+      expect(targetObjects('Service').map((s) => s.metadata.labels?.['mesitis/instance']).sort()).to.deep.equal(['d-a', 'd-b', 'f-1'].map(instanceLabelValue).sort());
       expect(await broker.store.getInstance('f-2')).to.deep.equal({ ok: true, value: undefined });
     });
 
@@ -152,8 +156,10 @@ describe('provision, update, fetch and deprovision over OSB', () => {
       const bind = await osb(broker.url, 'PUT', '/v2/service_instances/s-1/service_bindings/b-1', { body: dedicatedBody() });
       expect(bind.status).to.equal(422);
       expect(bind.body.error).to.equal('ConcurrencyError');
-      const deleted = await osb(broker.url, 'DELETE', `/v2/service_instances/s-1?service_id=${DEDICATED_SERVICE}&plan_id=${PLAN.dedicated}`);
-      expect(deleted.status).to.equal(200);
+      const deleted = await osb(broker.url, 'DELETE', `/v2/service_instances/s-1?service_id=${DEDICATED_SERVICE}&plan_id=${PLAN.dedicated}&accepts_incomplete=true`);
+      expect(deleted.status).to.equal(202);
+      const done = await until(() => osb(broker.url, 'GET', '/v2/service_instances/s-1/last_operation'), (r) => r.status !== 200);
+      expect(done.status).to.equal(410);
       expect(targetObjects('Deployment')).to.deep.equal([]);
       expect(targetObjects('Service')).to.deep.equal([]);
     });
@@ -168,7 +174,7 @@ describe('provision, update, fetch and deprovision over OSB', () => {
 
   describe('PATCH, GET and DELETE /v2/service_instances/:id', () => {
     beforeEach(async () => {
-      expect((await osb(broker.url, 'PUT', '/v2/service_instances/p-1', { body: dedicatedBody() })).status).to.equal(201);
+      expect((await provisionAndWait(broker.url, '/v2/service_instances/p-1', dedicatedBody())).last.body.state).to.equal('succeeded');
     });
 
     it('PATCH: 200 {} when nothing changes, 422 for a plan change, 400 without service_id', async () => {
@@ -189,15 +195,16 @@ describe('provision, update, fetch and deprovision over OSB', () => {
       expect((await osb(broker.url, 'GET', '/v2/service_instances/nope/last_operation')).status).to.equal(404);
     });
 
-    it('DELETE: 400 without service_id/plan_id, 200 {} and every object gone, then 410', async () => {
-      expect((await osb(broker.url, 'DELETE', '/v2/service_instances/p-1')).status).to.equal(400);
-      const query = `service_id=${DEDICATED_SERVICE}&plan_id=${PLAN.dedicated}`;
-      const deleted = await osb(broker.url, 'DELETE', `/v2/service_instances/p-1?${query}`);
+    it('DELETE: 400 without service_id/plan_id, 200 {} and every object gone, then 410 (a plan without workloads)', async () => {
+      const fixed = { service_id: FIXED_SERVICE, plan_id: PLAN.fixed, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
+      expect((await osb(broker.url, 'PUT', '/v2/service_instances/f-1', { body: fixed })).status).to.equal(201);
+      expect((await osb(broker.url, 'DELETE', '/v2/service_instances/f-1')).status).to.equal(400);
+      const query = `service_id=${FIXED_SERVICE}&plan_id=${PLAN.fixed}`;
+      const deleted = await osb(broker.url, 'DELETE', `/v2/service_instances/f-1?${query}`);
       expect(deleted.status).to.equal(200);
       expect(deleted.body).to.deep.equal({});
-      expect(targetObjects('Deployment')).to.deep.equal([]);
-      expect(targetObjects('Service')).to.deep.equal([]);
-      expect((await osb(broker.url, 'DELETE', `/v2/service_instances/p-1?${query}`)).status).to.equal(410);
+      expect(targetObjects('Service').filter((s) => s.metadata.name === 'fixed')).to.deep.equal([]);
+      expect((await osb(broker.url, 'DELETE', `/v2/service_instances/f-1?${query}`)).status).to.equal(410);
     });
 
     it('DELETE async: 202 with an operation, then last_operation 410 once done', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { deriveServiceId } from '../../src/domain/catalog-entry.js';
 import { startMemoryBroker, type MemoryBroker } from '../support/memory-broker.js';
 import { osb } from '../support/osb-client.js';
-import { KNOWN_PASSWORD, kubernetesContext, NS, PLAN, providerFixture, SECRET_PASSWORD } from '../support/provider-fixture.js';
+import { KNOWN_PASSWORD, kubernetesContext, NS, PLAN, platformGuids, providerFixture, SECRET_PASSWORD } from '../support/provider-fixture.js';
 
 /** The promise that matters most to a providing team: credentials are handed out, never kept or logged. */
 describe('credentials stay secret', () => {
@@ -17,8 +17,8 @@ describe('credentials stay secret', () => {
       bodies.push(response.text);
       return response;
     };
-    const url = { service_id: deriveServiceId('web', 'time-api'), plan_id: PLAN.url, context: kubernetesContext(NS.client) };
-    const pg = { service_id: deriveServiceId('data', 'postgres'), plan_id: PLAN.shared, context: kubernetesContext(NS.client) };
+    const url = { service_id: deriveServiceId('web', 'time-api'), plan_id: PLAN.url, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
+    const pg = { service_id: deriveServiceId('data', 'postgres'), plan_id: PLAN.shared, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
     expect((await call('PUT', '/v2/service_instances/s-url', url)).status).to.equal(201);
     expect((await call('PUT', '/v2/service_instances/s-pg', pg)).status).to.equal(201);
     const bound = await call('PUT', '/v2/service_instances/s-url/service_bindings/b-url', url);

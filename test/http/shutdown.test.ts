@@ -4,12 +4,12 @@ import { deriveServiceId } from '../../src/domain/catalog-entry.js';
 import { startBrokerProcess } from '../support/broker-process.js';
 import { startMemoryBroker } from '../support/memory-broker.js';
 import { osb } from '../support/osb-client.js';
-import { kubernetesContext, NS, PLAN, providerFixture } from '../support/provider-fixture.js';
+import { kubernetesContext, NS, PLAN, platformGuids, providerFixture } from '../support/provider-fixture.js';
 
 describe('graceful shutdown', () => {
   it('lets a request in flight finish, then refuses new connections', async () => {
     const broker = await startMemoryBroker({ objects: providerFixture() });
-    const body = JSON.stringify({ service_id: deriveServiceId('web', 'time-api'), plan_id: PLAN.url, context: kubernetesContext(NS.client) });
+    const body = JSON.stringify({ service_id: deriveServiceId('web', 'time-api'), plan_id: PLAN.url, ...platformGuids(NS.client), context: kubernetesContext(NS.client) });
     const { port } = new URL(broker.url);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));

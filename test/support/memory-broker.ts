@@ -32,6 +32,8 @@ export interface MemoryBrokerOptions {
   readonly auth?: AuthSettings;
   readonly settings?: Partial<BrokerSettings>;
   readonly simulateControllers?: boolean;
+  /** The request body limit; 64 KiB unless a test needs bigger bodies to reach a check behind it. */
+  readonly bodyLimitBytes?: number;
 }
 
 export async function startMemoryBroker(options: MemoryBrokerOptions = {}): Promise<MemoryBroker> {
@@ -46,7 +48,7 @@ export async function startMemoryBroker(options: MemoryBrokerOptions = {}): Prom
   const stateModule = new ContainerModule(({ bind }) => { bind(TOKENS.StateStore).toConstantValue(store); });
   const broker = await startBroker(
     {
-      host: '127.0.0.1', port: 0, auth: options.auth ?? {}, bodyLimitBytes: 64 * 1024, shutdownGraceMs: 2000,
+      host: '127.0.0.1', port: 0, auth: options.auth ?? {}, bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024, shutdownGraceMs: 2000,
       settings: { ...DEFAULT_SETTINGS, readinessPollMs: 10, lockWaitMs: 2000, ...options.settings },
     },
     [memoryClusterModule(cluster, BROKER_NAMESPACE), stateModule],

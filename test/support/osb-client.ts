@@ -27,3 +27,23 @@ export async function osb(baseUrl: string, method: string, path: string, options
   try { parsed = text === '' ? undefined : JSON.parse(text); } catch { parsed = undefined; }
   return { status: response.status, body: parsed, headers: response.headers, text };
 }
+
+/**
+ * Provisions the way a plan with workloads must be (accepts_incomplete=true)
+ * and polls last_operation until it leaves "in progress". `instancePath` is
+ * e.g. `/v2/service_instances/i-1` or the same under a namespace view.
+ * Resolves with the PUT's answer and the final last_operation answer.
+ */
+export async function provisionAndWait(
+  baseUrl: string, instancePath: string, body: unknown, options: Omit<OsbRequestOptions, 'body'> = {},
+): Promise<{ readonly put: OsbResponse; readonly last: OsbResponse }> {
+  const put = await osb(baseUrl, 'PUT', `${instancePath}?accepts_incomplete=true`, { ...options, body });
+  if (put.status !== 202) return { put, last: put };
+  const operation = encodeURIComponent(String(put.body?.operation ?? ''));
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const last = await osb(baseUrl, 'GET', `${instancePath}/last_operation?operation=${operation}`, options);
+    if (last.status !== 200 || last.body?.state !== 'in progress') return { put, last };
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${instancePath}: still in progress after 5 s`);
+}

@@ -77,3 +77,9 @@ export function providerFixture(): KubeObject[] {
 export const kubernetesContext = (namespace: string, instanceName = 'my-instance') => ({
   platform: 'kubernetes', namespace, clusterid: 'cluster-1', instance_name: instanceName,
 });
+
+/**
+ * organization_guid and space_guid, REQUIRED in every provision body (OSB
+ * spec): Service Catalog sends the cluster id and the namespace's UID.
+ */
+export const platformGuids = (namespace: string) => ({ organization_guid: 'cluster-1', space_guid: `uid-of-${namespace}` });

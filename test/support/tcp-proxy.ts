@@ -1,7 +1,9 @@
 /**
  * A TCP proxy on 127.0.0.1 in front of a server, which a test can cut: the
  * way to drop a client's watch connection (and keep it from coming back for a
- * while) without stopping the server itself. TLS passes through untouched.
+ * while) without stopping the server itself; or stall: connections stay open
+ * (new ones are accepted) but no byte moves, a server that hangs. TLS passes
+ * through untouched.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
@@ -9,16 +11,49 @@ export interface TcpProxy {
   readonly port: number;
   /** Closes every open connection and refuses new ones until restore(). */
   cut(): Promise<void>;
-  /** Accepts connections again, on the same port. */
+  /** Accepts connections again, on the same port; after stall(), lets bytes flow again. */
   restore(): Promise<void>;
+  /** Keeps every connection, old and new, open but silent until restore(): a hung server. */
+  stall(): void;
   /** How many connections it has accepted so far. */
   connections(): number;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /**
+   * Holds every chunk this many milliseconds before passing it on, each way:
+   * a slow network, so a test can act between two requests of a burst.
+   * 0 (the default) pipes directly.
+   */
+  readonly latencyMs?: number;
+}
+
+export async function startTcpProxy(targetHost: string, targetPort: number, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let accepted = 0;
+  let stalled = false;
+  const latencyMs = options.latencyMs ?? 0;
+  const pairs = new Set<readonly [Socket, Socket]>();
+  /** With latency: forwards each chunk later, in order; stall and restore pause and resume the sources. */
+  const forwardLater = (from: Socket, to: Socket) => {
+    from.on('data', (chunk) => setTimeout(() => { if (!to.destroyed) to.write(chunk); }, latencyMs));
+    from.on('end', () => setTimeout(() => to.end(), latencyMs));
+  };
+  const connect = ([client, upstream]: readonly [Socket, Socket]) => {
+    if (latencyMs > 0) {
+      client.resume();
+      upstream.resume();
+      return;
+    }
+    client.pipe(upstream).pipe(client);
+  };
+  const silence = ([client, upstream]: readonly [Socket, Socket]) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
   const makeServer = (): Server =>
     createServer((client) => {
       accepted += 1;
@@ -28,8 +63,15 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         socket.on('close', () => open.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
+      const pair = [client, upstream] as const;
+      pairs.add(pair);
+      if (latencyMs > 0) {
+        forwardLater(client, upstream);
+        forwardLater(upstream, client);
+      }
+      if (stalled) silence(pair);
+      else connect(pair);
+      client.on('close', () => (pairs.delete(pair), upstream.destroy()));
       upstream.on('close', () => client.destroy());
     });
   const listen = (server: Server, port: number) =>
@@ -53,7 +95,15 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       cutAll();
       if (closing) await shut(closing);
     },
+    stall: () => {
+      stalled = true;
+      for (const pair of pairs) silence(pair);
+    },
     restore: async () => {
+      if (stalled) {
+        stalled = false;
+        for (const pair of pairs) connect(pair);
+      }
       if (server) return;
       server = makeServer();
       await listen(server, port);

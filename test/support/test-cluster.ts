@@ -1,6 +1,10 @@
 /**
- * A real kube-apiserver (with an embedded etcd) for tests, built from Go
- * modules and run as a child process. See test/cluster/README.md.
+ * A real Kubernetes control plane for tests, built from Go modules and run
+ * as a child process: kube-apiserver with an embedded etcd,
+ * kube-controller-manager, kube-scheduler and kwok's simulated Nodes (so
+ * Deployments roll out, Pods become Running and Ready, garbage collection
+ * and namespace deletion happen). `bare: true` runs the apiserver alone.
+ * See test/cluster/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -18,8 +22,18 @@ const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 15_000;
 const DEFAULT_BROKER_NAMESPACE = 'provider-ns';
 const DEFAULT_BROKER_SERVICE_ACCOUNT = 'mesitis';
+/**
+ * A Pod annotated with this (a Go duration, e.g. "3s") stays Pending that
+ * long before kwok makes it Running and Ready (test/cluster/kwok.go): for a
+ * test that must see a rollout in progress. Without it Pods are ready at once.
+ */
+export const READY_AFTER_ANNOTATION = 'mesitis.test/ready-after';
+/** The Nodes test/cluster/nodes.go registers for kwok to play. */
+const SIMULATED_NODES = ['kwok-node-0'] as const;
 
 export interface TestCluster {
+  /** True for a bare apiserver: nothing reconciles, no Pod ever runs. */
+  bare: boolean;
   /** e.g. https://127.0.0.1:PORT */
   server: string;
   /** Temporary directory owned by this cluster; removed by stop(). */
@@ -32,12 +46,20 @@ export interface TestCluster {
   consumerKubeconfig: string;
   brokerNamespace: string;
   brokerServiceAccount: string;
-  /** Stops the apiserver (SIGTERM, then SIGKILL after 15 s) and removes dir. Idempotent. */
+  /** Names of the simulated Nodes Pods are scheduled to (none when bare). */
+  nodes: readonly string[];
+  /** Stops the cluster (SIGTERM, then SIGKILL after 15 s) and removes dir. Idempotent. */
   stop(): Promise<void>;
 }
 
 export interface StartTestClusterOptions {
   brokerNamespace?: string;
+  /**
+   * Only etcd and kube-apiserver: no controllers, scheduler or Nodes, and the
+   * ServiceAccount admission plugin off. For a test that must see objects
+   * exactly as written, with nothing acting on them; say why where used.
+   */
+  bare?: boolean;
 }
 
 export interface BuildTestClusterOptions {
@@ -56,7 +78,7 @@ export function testClusterPrerequisite(): string | undefined {
   if (existsSync(cachedGoBinaryPath(CLUSTER_BINARY))) return undefined;
   if (findOnPath('go') !== undefined) return undefined;
   return (
-    'the test cluster needs the Go toolchain (`go`, 1.26 or newer) on PATH to build kube-apiserver ' +
+    'the test cluster needs the Go toolchain (`go`, 1.26 or newer) on PATH to build kube-apiserver and its controllers ' +
     `(not found in PATH=${process.env['PATH'] ?? ''})`
   );
 }
@@ -107,7 +129,8 @@ const CLUSTER_BINARY: GoBinarySpec = {
 /**
  * Builds the test cluster binary once per machine (per source hash) and
  * returns its path; reuses it when present. The first build compiles
- * kube-apiserver and takes several minutes.
+ * kube-apiserver, kube-controller-manager, kube-scheduler and kwok and takes
+ * several minutes.
  */
 export function buildTestCluster(
   log: (line: string) => void = logToStderr,
@@ -138,19 +161,21 @@ function killLeftoversOnExit(): void {
 process.on('exit', killLeftoversOnExit);
 
 /**
- * Builds if needed, then starts etcd + kube-apiserver in a fresh temporary
- * directory and resolves once the apiserver is ready and the kubeconfigs are
- * written. Call stop() when done.
+ * Builds if needed, then starts the cluster in a fresh temporary directory
+ * and resolves once the apiserver is ready, the kubeconfigs are written and
+ * (unless bare) the simulated Nodes are Ready and the controllers act.
+ * Call stop() when done.
  */
 export async function startTestCluster(options: StartTestClusterOptions = {}): Promise<TestCluster> {
   const binary = await buildTestCluster();
   const brokerNamespace = options.brokerNamespace ?? DEFAULT_BROKER_NAMESPACE;
   const brokerServiceAccount = DEFAULT_BROKER_SERVICE_ACCOUNT;
+  const bare = options.bare ?? false;
   const dir = await mkdtemp(join(tmpdir(), 'mesitis-test-cluster-'));
 
   const child = spawn(
     binary,
-    ['--dir', dir, '--broker-namespace', brokerNamespace, '--broker-serviceaccount', brokerServiceAccount],
+    ['--dir', dir, '--broker-namespace', brokerNamespace, '--broker-serviceaccount', brokerServiceAccount, ...(bare ? ['--bare'] : [])],
     // stdin is a pipe we never close: the child exits when it reaches EOF,
     // i.e. when this process dies, however it dies.
     { stdio: ['pipe', 'pipe', 'pipe'] },
@@ -182,8 +207,10 @@ export async function startTestCluster(options: StartTestClusterOptions = {}): P
   }
 
   return {
+    bare,
     server,
     dir,
+    nodes: bare ? [] : SIMULATED_NODES,
     adminKubeconfig: join(dir, 'admin.kubeconfig'),
     brokerKubeconfig: join(dir, 'broker.kubeconfig'),
     consumerKubeconfig: join(dir, 'consumer.kubeconfig'),
@@ -235,13 +262,17 @@ function waitForReady(child: ChildProcess, dir: string): Promise<string> {
 }
 
 async function describeFailure(reason: string, stderr: string, dir: string): Promise<string> {
-  let log = '';
-  try {
-    log = (await readFile(join(dir, 'apiserver.log'), 'utf8')).split('\n').slice(-40).join('\n');
-  } catch {
-    log = '(no apiserver.log)';
-  }
-  return `test cluster ${reason}\n--- stderr ---\n${stderr.trim()}\n--- tail of ${join(dir, 'apiserver.log')} ---\n${log}`;
+  const tails = await Promise.all(
+    ['apiserver.log', 'kube-controller-manager.log', 'kube-scheduler.log'].map(async (name) => {
+      try {
+        const log = (await readFile(join(dir, name), 'utf8')).split('\n').slice(-30).join('\n');
+        return `\n--- tail of ${join(dir, name)} ---\n${log}`;
+      } catch {
+        return '';
+      }
+    }),
+  );
+  return `test cluster ${reason}\n--- stderr ---\n${stderr.trim()}${tails.join('')}`;
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {

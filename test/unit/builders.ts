@@ -74,12 +74,29 @@ export function service(name: string, port = 8080): KubeObject {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port }] } };
 }
 
+export function secret(name: string, data: Record<string, string> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data };
+}
+
 /** The three templates of the dedicated entry, created in this order: ConfigMap, Deployment, Service. */
 export function apiTemplates(): ResourceTemplate[] {
   return [
     template('tpl-service', service('api-{{ instance.shortId }}'), ordered('30')),
     template('tpl-config', configMap('api-config-{{ instance.shortId }}', { owner: '{{ consumer.namespace }}' }), ordered('10')),
     template('tpl-deployment', deployment('api-{{ instance.shortId }}'), ordered('20')),
+  ];
+}
+
+/**
+ * Templates for the dedicated entry without any kind that takes time to become
+ * ready, created in this order: ConfigMap, Secret, Service. A plan made of
+ * them is finished as soon as its objects exist, so it provisions synchronously.
+ */
+export function quickApiTemplates(): ResourceTemplate[] {
+  return [
+    template('tpl-service', service('api-{{ instance.shortId }}'), ordered('30')),
+    template('tpl-config', configMap('api-config-{{ instance.shortId }}', { owner: '{{ consumer.namespace }}' }), ordered('10')),
+    template('tpl-secret', secret('api-secret-{{ instance.shortId }}', { token: 'not-a-credential' }), ordered('20')),
   ];
 }
 

@@ -5,7 +5,7 @@
  * on a screen (or in a CI log) by accident are a leak.
  */
 import { err, type Result } from '../../domain/result.js';
-import { EXIT, fail, say, usage, type ExitCode } from './cli-io.js';
+import { EXIT, fail, failOsb, say, usage, type ExitCode } from './cli-io.js';
 import { credentialStrings, describeTarget, type ConsumerSecretStore, type SecretTarget } from './consumer-secret.js';
 import { openSecretStore, runConsumerVerb, secretNameProblem, type ConsumerDeps, type ConsumerVerb, type VerbInvocation } from './consumer-verb.js';
 import { instancePlanIds } from './instance-plan.js';
@@ -82,7 +82,7 @@ Flags:
     const target = values.secret !== undefined ? { namespace: context.namespace, name: values.secret, instanceId, bindingId } : undefined;
 
     const ids = await instancePlanIds(invocation, instanceId, false);
-    if (!ids.ok) return fail(io, verb, ids.error);
+    if (!ids.ok) return fail(io, verb, ids.error.message, EXIT.failure, ids.error.failure);
     // Refuse a foreign Secret before binding, so a refusal leaves nothing behind at the broker.
     if (store?.ok && target) {
       const free = await store.value.check(target);
@@ -92,7 +92,7 @@ Flags:
       service_id: ids.value.serviceId, plan_id: ids.value.planId,
       context: { platform: 'kubernetes', namespace: context.namespace }, parameters: params.value,
     });
-    if (!answer.ok) return fail(io, verb, describeOsbFailure(answer.error));
+    if (!answer.ok) return failOsb(io, verb, answer.error);
     const bound: Bound = { created: answer.value.status === 201, binding: answer.value.body };
     if (!store?.ok || !target) return report(invocation, instanceId, bindingId, bound);
     const kept = await keepInSecret(invocation, store.value, target, ids.value, bound);

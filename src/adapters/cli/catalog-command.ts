@@ -1,7 +1,6 @@
 /** `mesitis catalog`: the services and plans the consumer namespace may use. */
-import { EXIT, fail } from './cli-io.js';
+import { EXIT, failOsb } from './cli-io.js';
 import { runConsumerVerb, type ConsumerDeps, type ConsumerVerb } from './consumer-verb.js';
-import { describeOsbFailure } from './osb-failure.js';
 import { printJson, printTable } from './output.js';
 
 export const catalogVerb: ConsumerVerb = {
@@ -14,7 +13,7 @@ catalog as that namespace sees it (/namespaces/{ns}/v2/catalog).
 
   async run({ verb, client, context, output, io }) {
     const answer = await client.catalog();
-    if (!answer.ok) return fail(io, verb, describeOsbFailure(answer.error));
+    if (!answer.ok) return failOsb(io, verb, answer.error);
     const { services } = answer.value.body;
     if (output === 'json') {
       printJson(io, answer.value.body);

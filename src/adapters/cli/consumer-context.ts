@@ -1,12 +1,12 @@
 /**
  * Who the consumer is and which broker they talk to: the consumer namespace
- * (-n, else the current kube context's), the broker URL, and the broker
- * credentials. Flags win over the environment. Problems here are usage
- * errors: the command line (or its environment) is incomplete.
+ * (-n, else the current kube context's), the cluster it lives in, the broker
+ * URL, and the broker credentials. Flags win over the environment. Problems
+ * here are usage errors: the command line (or its environment) is incomplete.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { err, ok, type Result } from '../../domain/result.js';
-import { currentNamespace, currentUser, loadKubeConfig } from './kubeconfig.js';
+import { currentCluster, currentNamespace, currentUser, loadKubeConfig } from './kubeconfig.js';
 import type { FlagValues } from './verb-arguments.js';
 
 export type BrokerAuth =
@@ -15,6 +15,13 @@ export type BrokerAuth =
 
 export interface ConsumerContext {
   readonly namespace: string;
+  /**
+   * The cluster the namespace lives in, sent on provision as OSB's
+   * organization_guid and as the Kubernetes profile's context.clusterid
+   * (space_guid is the namespace): --cluster-id, else MESITIS_CLUSTER_ID,
+   * else the current kube context's cluster, else DEFAULT_CLUSTER_ID.
+   */
+  readonly clusterId: string;
   /** Without a trailing slash. */
   readonly brokerUrl: string;
   readonly auth?: BrokerAuth;
@@ -28,6 +35,8 @@ export interface ConsumerContext {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_BROKER_URL = 'http://127.0.0.1:8080';
+/** OSB requires a non-empty organization_guid; a consumer without a kubeconfig still needs one. */
+export const DEFAULT_CLUSTER_ID = 'kubernetes';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function brokerUrl(values: FlagValues, env: Env): Result<string, string> {
@@ -48,13 +57,18 @@ function brokerUrl(values: FlagValues, env: Env): Result<string, string> {
  */
 function brokerAuth(values: FlagValues, env: Env): Result<BrokerAuth | undefined, string> {
   const basicFlag = values.username !== undefined || values.password !== undefined;
-  if (values.token !== undefined && basicFlag) return err('give either --token or --username/--password, not both');
-  const token = values.token ?? (basicFlag ? undefined : env['MESITIS_BEARER_TOKEN']);
+  // --token is the short name of --bearer-token (the broker's own flag): one value, under either name.
+  if (values['bearer-token'] !== undefined && values.token !== undefined && values['bearer-token'] !== values.token) {
+    return err('--bearer-token and --token are the same flag: give it once');
+  }
+  const tokenFlag = values['bearer-token'] ?? values.token;
+  if (tokenFlag !== undefined && basicFlag) return err('give either --bearer-token or --username/--password, not both');
+  const token = tokenFlag ?? (basicFlag ? undefined : env['MESITIS_BEARER_TOKEN']);
   const username = values.username ?? env['MESITIS_USERNAME'];
   const password = values.password ?? env['MESITIS_PASSWORD'];
-  const basicWanted = basicFlag || (values.token === undefined && (username !== undefined || password !== undefined));
+  const basicWanted = basicFlag || (tokenFlag === undefined && (username !== undefined || password !== undefined));
   if (token !== undefined && basicWanted) {
-    return err('both MESITIS_BEARER_TOKEN and MESITIS_USERNAME/MESITIS_PASSWORD are set: choose with --token or --username');
+    return err('both MESITIS_BEARER_TOKEN and MESITIS_USERNAME/MESITIS_PASSWORD are set: choose with --bearer-token or --username');
   }
   if (token !== undefined) return ok({ kind: 'bearer', token });
   if (!basicWanted) return ok(undefined);
@@ -71,6 +85,8 @@ export function consumerContext(values: FlagValues, env: Env): Result<ConsumerCo
     return err(`no consumer namespace: pass -n NAMESPACE or set one in the current kube context (${why})`);
   }
   if (namespace.length > 63 || !DNS_LABEL.test(namespace)) return err(`"${namespace}" is not a namespace name`);
+  const clusterId = values['cluster-id'] ?? env['MESITIS_CLUSTER_ID'] ?? currentCluster(kube.config) ?? DEFAULT_CLUSTER_ID;
+  if (clusterId.trim() === '') return err('the cluster id must not be empty (--cluster-id or MESITIS_CLUSTER_ID)');
   const url = brokerUrl(values, env);
   if (!url.ok) return url;
   const auth = brokerAuth(values, env);
@@ -78,6 +94,7 @@ export function consumerContext(values: FlagValues, env: Env): Result<ConsumerCo
   const kubeUser = currentUser(kube.config);
   return ok({
     namespace,
+    clusterId,
     brokerUrl: url.value,
     ...(auth.value ? { auth: auth.value } : {}),
     ...(kubeUser !== undefined ? { kubeUser } : {}),

@@ -5,7 +5,9 @@
  * say so; anything else of that name is left alone.
  */
 import type { Result } from '../../domain/result.js';
-import { INSTANCE_LABEL, instanceLabelValue, MANAGED_BY_LABEL } from '../../domain/resource-plan.js';
+import { sha1Hex } from '../../domain/hash.js';
+import { isLabelValue } from '../../domain/kubernetes-names.js';
+import { INSTANCE_LABEL, MANAGED_BY_LABEL } from '../../domain/resource-plan.js';
 
 export const BINDING_LABEL = 'mesitis/binding';
 
@@ -26,11 +28,18 @@ export interface ConsumerSecretStore {
   delete(target: SecretTarget): Promise<Result<'deleted' | 'absent', string>>;
 }
 
-/** Label values are limited to 63 safe characters; longer or odd ids are hashed, as for the broker's own objects. */
+/**
+ * Label values are limited to 63 safe characters; longer or odd ids are
+ * hashed. Readable ids stay readable here: the Secret lives in the consumer's
+ * own namespace, written with its own credentials, so no other tenant's id
+ * can be aimed at it (the broker's own objects always hash the id).
+ */
+const labelValueOf = (id: string): string => (isLabelValue(id) ? id : `h-${sha1Hex(id)}`);
+
 export const secretLabels = (target: SecretTarget): Record<string, string> => ({
   [MANAGED_BY_LABEL]: 'mesitis',
-  [BINDING_LABEL]: instanceLabelValue(target.bindingId),
-  [INSTANCE_LABEL]: instanceLabelValue(target.instanceId),
+  [BINDING_LABEL]: labelValueOf(target.bindingId),
+  [INSTANCE_LABEL]: labelValueOf(target.instanceId),
 });
 
 export function belongsTo(labels: Readonly<Record<string, string>> | undefined, target: SecretTarget): boolean {

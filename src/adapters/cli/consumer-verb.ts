@@ -46,7 +46,7 @@ export const COMMON_HELP = `Common flags:
   --broker-url URL            the broker (or MESITIS_URL; default http://127.0.0.1:8080)
   --username U --password P   basic auth (or MESITIS_USERNAME / MESITIS_PASSWORD; prefer the
                               environment for the password: flags show in the process list)
-  --token T                   bearer token instead (or MESITIS_BEARER_TOKEN)
+  --bearer-token T            bearer token instead (or MESITIS_BEARER_TOKEN; --token T is the same)
   --kubeconfig FILE           kubeconfig (default KUBECONFIG, then ~/.kube/config)
   -o, --output FORMAT         table (default) or json
   -h, --help                  this text
@@ -56,17 +56,21 @@ Exit codes: 0 ok, 1 the broker refused or the operation failed, 2 usage error,
 
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
 
+/** Whether the command line asks for JSON, read loosely: for errors found before the flags could be parsed. */
+const asksForJson = (args: readonly string[]): boolean =>
+  args.some((arg, i) => arg === '-ojson' || arg === '--output=json' || ((arg === '-o' || arg === '--output') && args[i + 1] === 'json'));
+
 export async function runConsumerVerb(verb: ConsumerVerb, args: string[], deps: ConsumerDeps): Promise<ExitCode> {
-  const { io } = deps;
   const name = verb.syntax.name;
   const parsed = parseVerbArguments(verb.syntax, args);
-  if (!parsed.ok) return usage(io, name, parsed.error);
+  if (!parsed.ok) return usage({ ...deps.io, json: asksForJson(args) }, name, parsed.error);
   if (parsed.value.values.help) {
-    io.out.write(`${verb.help}\n\n${COMMON_HELP}\n`);
+    deps.io.out.write(`${verb.help}\n\n${COMMON_HELP}\n`);
     return EXIT.ok;
   }
   const output = outputFormat(parsed.value.values);
-  if (!output.ok) return usage(io, name, output.error);
+  if (!output.ok) return usage(deps.io, name, output.error);
+  const io: CliIo = { ...deps.io, json: output.value === 'json' };
   const context = consumerContext(parsed.value.values, deps.env);
   if (!context.ok) return usage(io, name, context.error);
   const client = new OsbHttpClient({
@@ -75,7 +79,7 @@ export async function runConsumerVerb(verb: ConsumerVerb, args: string[], deps: 
     ...(context.value.auth ? { auth: context.value.auth } : {}),
     ...(context.value.kubeUser !== undefined ? { kubeUser: context.value.kubeUser } : {}),
   });
-  return verb.run({ verb: name, ...parsed.value, output: output.value, context: context.value, client, io, deps });
+  return verb.run({ verb: name, ...parsed.value, output: output.value, context: context.value, client, io, deps: { ...deps, io } });
 }
 
 /** The store --secret writes to, with the consumer's own kube credentials. */

@@ -1,17 +1,21 @@
 /**
  * `mesitis deprovision INSTANCE_ID`: remove an instance (and everything the
- * broker made for it) and, unless --no-wait, wait until it is gone.
+ * broker made for it) and, unless --no-wait, wait until it is gone. An
+ * instance that is already gone is success with a note, so a cleanup script
+ * can be run again.
  */
-import { EXIT, fail, say, usage, type ExitCode } from './cli-io.js';
+import { EXIT, fail, failOsb, say, usage, type ExitCode } from './cli-io.js';
 import { runConsumerVerb, waitForAccepted, type ConsumerDeps, type ConsumerVerb, type VerbInvocation } from './consumer-verb.js';
-import { instancePlanIds, planFlagsProblem } from './instance-plan.js';
-import { describeOsbFailure } from './osb-failure.js';
+import { instancePlanIds, isGone, planFlagsProblem } from './instance-plan.js';
 import { printJson } from './output.js';
 import { shouldWait, timeoutMs } from './verb-arguments.js';
 
-function report({ io, output, context }: VerbInvocation, instanceId: string, state: 'succeeded' | 'in progress', operation?: string): ExitCode {
+type Outcome = 'succeeded' | 'in progress' | 'gone';
+
+function report({ io, output, context }: VerbInvocation, instanceId: string, state: Outcome, operation?: string): ExitCode {
   if (output === 'json') printJson(io, { instance_id: instanceId, namespace: context.namespace, state, ...(operation !== undefined ? { operation } : {}) });
   else if (state === 'succeeded') say(io, `instance ${instanceId} deprovisioned`);
+  else if (state === 'gone') say(io, `instance ${instanceId} was already gone: nothing to deprovision`);
   else say(io, `deprovision of instance ${instanceId} accepted; follow it with "mesitis status ${instanceId} -n ${context.namespace}"`);
   return EXIT.ok;
 }
@@ -22,6 +26,8 @@ export const deprovisionVerb: ConsumerVerb = {
 
 Deprovisions an instance: the broker removes what it made for it and forgets
 its bindings. Unbind first to delete Secrets written with "bind --secret".
+An instance the broker no longer knows (410 Gone, 404 Not Found) is reported
+as already gone, with exit code 0, so cleanup scripts can be run again.
 
 Flags:
   --service, --plan      name the instance's service and plan instead of asking the broker
@@ -40,9 +46,11 @@ Flags:
     if (!timeout.ok) return usage(io, verb, timeout.error);
 
     const ids = await instancePlanIds(invocation, instanceId, true);
-    if (!ids.ok) return fail(io, verb, ids.error);
+    if (!ids.ok && ids.error.gone) return report(invocation, instanceId, 'gone');
+    if (!ids.ok) return fail(io, verb, ids.error.message, EXIT.failure, ids.error.failure);
     const answer = await client.deprovision(instanceId, ids.value);
-    if (!answer.ok) return fail(io, verb, describeOsbFailure(answer.error));
+    if (!answer.ok && isGone(answer.error)) return report(invocation, instanceId, 'gone');
+    if (!answer.ok) return failOsb(io, verb, answer.error);
     const operation = answer.value.body.operation;
     if (answer.value.status !== 202) return report(invocation, instanceId, 'succeeded');
     if (!wait.value) return report(invocation, instanceId, 'in progress', operation);

@@ -67,3 +67,9 @@ export function currentUser(config: KubeConfig | undefined): string | undefined 
   const user = config?.getContextObject(config.getCurrentContext())?.user;
   return user === undefined || user === '' ? undefined : user;
 }
+
+/** The cluster the current context names (its kubeconfig entry name). */
+export function currentCluster(config: KubeConfig | undefined): string | undefined {
+  const cluster = config?.getContextObject(config.getCurrentContext())?.cluster;
+  return cluster === undefined || cluster === '' ? undefined : cluster;
+}

@@ -14,7 +14,7 @@ export type OsbFailure =
 
 /** Hints for statuses whose usual cause is on the consumer's side of the wire. */
 const HINTS: Readonly<Record<number, string>> = {
-  401: 'check --username/--password or --token (or MESITIS_USERNAME/MESITIS_PASSWORD, MESITIS_BEARER_TOKEN)',
+  401: 'check --username/--password or --bearer-token (or MESITIS_USERNAME/MESITIS_PASSWORD, MESITIS_BEARER_TOKEN)',
 };
 
 export const statusLine = (status: number): string => `${status} ${STATUS_CODES[status] ?? 'Unknown Status'}`;

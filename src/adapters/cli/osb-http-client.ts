@@ -37,13 +37,18 @@ export interface PlanIds {
   readonly planId: string;
 }
 
-export interface ProvisionBody {
+export interface BindBody {
   readonly service_id: string;
   readonly plan_id: string;
   readonly context: Readonly<Record<string, unknown>>;
   readonly parameters: Readonly<Record<string, unknown>>;
 }
-export type BindBody = ProvisionBody;
+
+/** OSB requires organization_guid and space_guid on provision, though `context` supersedes them. */
+export interface ProvisionBody extends BindBody {
+  readonly organization_guid: string;
+  readonly space_guid: string;
+}
 
 type Query = Readonly<Record<string, string | undefined>>;
 

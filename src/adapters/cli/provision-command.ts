@@ -2,10 +2,9 @@
  * `mesitis provision INSTANCE_ID --plan P [--service S]`: create an instance
  * for the consumer namespace and, unless --no-wait, wait until it is usable.
  */
-import { EXIT, fail, say, usage, type ExitCode } from './cli-io.js';
+import { EXIT, fail, failOsb, say, usage, type ExitCode } from './cli-io.js';
 import { planIds, resolvePlan, type ResolvedPlan } from './catalog-lookup.js';
 import { runConsumerVerb, waitForAccepted, type ConsumerDeps, type ConsumerVerb, type VerbInvocation } from './consumer-verb.js';
-import { describeOsbFailure } from './osb-failure.js';
 import { printJson } from './output.js';
 import { parameters, shouldWait, timeoutMs } from './verb-arguments.js';
 
@@ -37,7 +36,7 @@ function report(invocation: VerbInvocation, instanceId: string, resolved: Resolv
 }
 
 export const provisionVerb: ConsumerVerb = {
-  syntax: { name: 'provision', positionals: ['INSTANCE_ID'], flags: ['service', 'plan', 'param', 'instance-name', 'wait', 'no-wait', 'timeout'] },
+  syntax: { name: 'provision', positionals: ['INSTANCE_ID'], flags: ['service', 'plan', 'param', 'instance-name', 'cluster-id', 'wait', 'no-wait', 'timeout'] },
   help: `Usage: mesitis provision INSTANCE_ID --plan NAME|ID [--service NAME|ID] [flags]
 
 Provisions an instance of a plan for the consumer namespace and waits until it
@@ -49,6 +48,9 @@ Flags:
   --plan NAME|ID         the plan (required)
   -p, --param KEY=VALUE  a provision parameter (repeatable; values are strings)
   --instance-name NAME   instance_name sent in the context (default INSTANCE_ID)
+  --cluster-id ID        the cluster, sent as organization_guid and context.clusterid (or
+                         MESITIS_CLUSTER_ID; default the current kube context's cluster,
+                         else "kubernetes"); space_guid is the consumer namespace
   --wait / --no-wait     wait for an asynchronous provision to finish (default --wait)
   --timeout DURATION     how long to wait: 300 (seconds), 90s, 5m (default 300s)`,
 
@@ -64,17 +66,19 @@ Flags:
     if (!timeout.ok) return usage(io, verb, timeout.error);
 
     const catalog = await client.catalog();
-    if (!catalog.ok) return fail(io, verb, `cannot read the catalog: ${describeOsbFailure(catalog.error)}`);
+    if (!catalog.ok) return failOsb(io, verb, catalog.error, 'cannot read the catalog');
     const resolved = resolvePlan(catalog.value.body, context.namespace, values.service, values.plan);
     if (!resolved.ok) return fail(io, verb, resolved.error);
 
     const answer = await client.provision(instanceId, {
       service_id: resolved.value.service.id, plan_id: resolved.value.plan.id,
+      // OSB's required pair, the Kubernetes way: the cluster as the organization, the namespace as the space.
+      organization_guid: context.clusterId, space_guid: context.namespace,
       // The Kubernetes profile's context; the broker checks namespace against its view and the whitelist.
-      context: { platform: 'kubernetes', namespace: context.namespace, instance_name: values['instance-name'] ?? instanceId },
+      context: { platform: 'kubernetes', clusterid: context.clusterId, namespace: context.namespace, instance_name: values['instance-name'] ?? instanceId },
       parameters: params.value,
     });
-    if (!answer.ok) return fail(io, verb, describeOsbFailure(answer.error));
+    if (!answer.ok) return failOsb(io, verb, answer.error);
     if (answer.value.status !== 202) {
       return report(invocation, instanceId, resolved.value, { state: 'succeeded', outcome: answer.value.status === 201 ? 'created' : 'exists' });
     }

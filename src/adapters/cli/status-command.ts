@@ -3,7 +3,7 @@
  * exists, what it was provisioned with. Reporting a failed operation is not
  * itself a failure: the exit code is 0 whenever the broker answered.
  */
-import { EXIT, fail } from './cli-io.js';
+import { EXIT, failOsb } from './cli-io.js';
 import { planNames } from './catalog-lookup.js';
 import { runConsumerVerb, type ConsumerDeps, type ConsumerVerb } from './consumer-verb.js';
 import { describeOsbFailure } from './osb-failure.js';
@@ -22,7 +22,7 @@ failed) and, once provisioned, its service, plan and parameters.`,
   async run({ verb, positionals, client, context, output, io }) {
     const instanceId = positionals[0]!;
     const last = await client.lastOperation(instanceId);
-    if (!last.ok) return fail(io, verb, describeOsbFailure(last.error));
+    if (!last.ok) return failOsb(io, verb, last.error);
     // GET instance answers 404 while a provision runs: then there is only the operation to show.
     const instance = await client.fetchInstance(instanceId);
     const catalog = instance.ok ? await client.catalog() : undefined;

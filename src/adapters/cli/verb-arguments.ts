@@ -15,6 +15,8 @@ export const CONSUMER_FLAGS = {
   'broker-url': { type: 'string' },
   username: { type: 'string' },
   password: { type: 'string' },
+  'bearer-token': { type: 'string' },
+  /** The short name of --bearer-token, as the first versions of the CLI spelt it. */
   token: { type: 'string' },
   kubeconfig: { type: 'string' },
   output: { type: 'string', short: 'o' },
@@ -23,6 +25,7 @@ export const CONSUMER_FLAGS = {
   plan: { type: 'string' },
   param: { type: 'string', short: 'p', multiple: true },
   'instance-name': { type: 'string' },
+  'cluster-id': { type: 'string' },
   wait: { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
@@ -32,7 +35,7 @@ export const CONSUMER_FLAGS = {
 
 export type FlagName = keyof typeof CONSUMER_FLAGS;
 
-const COMMON_FLAGS: readonly FlagName[] = ['namespace', 'broker-url', 'username', 'password', 'token', 'kubeconfig', 'output', 'help'];
+export const COMMON_FLAGS: readonly FlagName[] = ['namespace', 'broker-url', 'username', 'password', 'bearer-token', 'token', 'kubeconfig', 'output', 'help'];
 
 const parseAll = (args: string[]) => parseArgs({ args, options: CONSUMER_FLAGS, allowPositionals: true, strict: true });
 export type FlagValues = ReturnType<typeof parseAll>['values'];

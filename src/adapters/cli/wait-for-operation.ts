@@ -5,7 +5,7 @@
  * away (restarting, behind a reloading proxy) does not end the wait; only
  * the timeout does.
  */
-import { EXIT, fail, type CliIo, type ExitCode } from './cli-io.js';
+import { EXIT, fail, failOsb, type CliIo, type ExitCode } from './cli-io.js';
 import { describeOsbFailure, isStatus, type OsbFailure } from './osb-failure.js';
 import type { OsbHttpClient, PlanIds } from './osb-http-client.js';
 
@@ -81,7 +81,7 @@ export function reportUnfinished(io: CliIo, verb: string, request: Pick<WaitRequ
     case 'failed':
       return fail(io, verb, `${what} failed: ${outcome.description ?? 'the broker gave no reason'}`);
     case 'error':
-      return fail(io, verb, `while waiting for ${what}: ${describeOsbFailure(outcome.failure)}`);
+      return failOsb(io, verb, outcome.failure, `while waiting for ${what}`);
     case 'timeout':
       return fail(
         io, verb,

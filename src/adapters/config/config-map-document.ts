@@ -8,6 +8,12 @@ export interface ConfigMapDocument {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly data: Readonly<Record<string, string>>;
+  /**
+   * metadata.creationTimestamp in RFC 3339: the oldest of two clashing
+   * entries keeps serving. Absent for objects never stored by an API server
+   * (manifest files).
+   */
+  readonly createdAt?: string;
 }
 
 /** Marks a ConfigMap as Mesitis configuration; its value says which kind. */
@@ -32,5 +38,15 @@ const stringsOnly = (value: unknown): Record<string, string> => {
  * reported by validateConfig.
  */
 export function toConfigMapDocument(object: KubeObject): ConfigMapDocument {
-  return { name: object.metadata.name, labels: stringsOnly(object.metadata.labels), data: stringsOnly(object['data']) };
+  const createdAt = creationTime(object.metadata['creationTimestamp']);
+  return {
+    name: object.metadata.name, labels: stringsOnly(object.metadata.labels), data: stringsOnly(object['data']),
+    ...(createdAt !== undefined ? { createdAt } : {}),
+  };
+}
+
+/** client-node hands creationTimestamp over as a Date, the memory cluster and JSON as a string. */
+function creationTime(value: unknown): string | undefined {
+  const date = value instanceof Date ? value : typeof value === 'string' && value !== '' ? new Date(value) : undefined;
+  return date === undefined || Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

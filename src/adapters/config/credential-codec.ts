@@ -8,8 +8,9 @@ import { chooseKind, type KindFamily } from './kind-choice.js';
 export const CREDENTIALS: KindFamily = {
   prefix: 'credential',
   label: 'credential',
-  names: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialFromSecret', 'CredentialNoCredential', 'CredentialFromVault'],
-  supported: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialFromSecret', 'CredentialNoCredential'],
+  kinds: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'CredentialFromVault'],
+  supported: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential'],
+  aliases: { CredentialFromSecret: 'CredentialFromClusterSecret' },
 };
 
 /** A DNS-1123 subdomain: what the API server accepts as a Secret name. */
@@ -31,7 +32,7 @@ function decodeData(kind: string, data: unknown, source: string, field: string):
       return values.ok ? ok({ kind: 'FromCatalog', values: values.value }) : values;
     }
     default: {
-      // CredentialFromClusterSecret and its older name CredentialFromSecret.
+      // CredentialFromClusterSecret (its older name CredentialFromSecret arrives resolved).
       if (data === undefined) return missing();
       const lowered = lowerCaseKeys(data, source, field);
       if (!lowered.ok) return lowered;

@@ -11,7 +11,7 @@ import { CATALOG_ENTRY_KIND, KIND_LABEL, type ConfigMapDocument } from './config
 import { decodeResourceTemplate } from './resource-template-codec.js';
 
 export type DecodedDocument =
-  | { readonly role: 'entry'; readonly entry: CatalogEntry }
+  | { readonly role: 'entry'; readonly entry: CatalogEntry; readonly createdAt?: string }
   | { readonly role: 'template'; readonly template: ResourceTemplate }
   | { readonly role: 'broken'; readonly problems: readonly ConfigProblem[] }
   /** Not Mesitis configuration, or a disabled entry: absent, and no problem. */
@@ -25,7 +25,8 @@ export function decodeDocument(doc: ConfigMapDocument): DecodedDocument {
   if (kind !== CATALOG_ENTRY_KIND) return { role: 'template', template: decodeResourceTemplate(doc) };
   if (doc.labels[ENABLED_LABEL] !== 'true') return IGNORED;
   const entry = decodeCatalogEntry(doc);
-  return entry.ok ? { role: 'entry', entry: entry.value } : { role: 'broken', problems: entry.error };
+  if (!entry.ok) return { role: 'broken', problems: entry.error };
+  return { role: 'entry', entry: entry.value, ...(doc.createdAt !== undefined ? { createdAt: doc.createdAt } : {}) };
 }
 
 /**
@@ -37,15 +38,17 @@ export function combineDecoded(decoded: Iterable<DecodedDocument>): ProviderConf
   const entries: CatalogEntry[] = [];
   const templates: ResourceTemplate[] = [];
   const problems: ConfigProblem[] = [];
+  const created = new Map<string, string>();
   for (const item of decoded) {
     if (item.role === 'entry') entries.push(item.entry);
+    if (item.role === 'entry' && item.createdAt !== undefined) created.set(item.entry.source, item.createdAt);
     if (item.role === 'broken') problems.push(...item.problems);
     if (item.role === 'template') {
       templates.push(item.template);
       if (isProblem(item.template.object) && item.template.labels[ENABLED_LABEL] === 'true') problems.push(item.template.object);
     }
   }
-  return { entries, templates, problems };
+  return { entries, templates, problems, ...(created.size > 0 ? { created } : {}) };
 }
 
 const byName = (a: ConfigMapDocument, b: ConfigMapDocument): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

@@ -24,8 +24,9 @@ interface Held {
   decoded?: DecodedDocument;
 }
 
+/** A ConfigMap deleted and created again under the same name is a change: its creation time decides clashes. */
 const sameDocument = (a: ConfigMapDocument, b: ConfigMapDocument): boolean =>
-  deepEqual(a.labels, b.labels) && deepEqual(a.data, b.data);
+  a.createdAt === b.createdAt && deepEqual(a.labels, b.labels) && deepEqual(a.data, b.data);
 
 export class DocumentConfigSource implements ConfigSource {
   private documents = new Map<string, Held>();

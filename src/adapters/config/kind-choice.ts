@@ -12,14 +12,25 @@ export interface KindFamily {
   readonly prefix: string;
   /** What problems call it: `provisioner`, `credential`. */
   readonly label: string;
-  /** Every name the family recognises, aliases and not-yet-supported ones included. */
-  readonly names: readonly string[];
-  /** The names a problem lists as supported. */
+  /** The current name of every kind the family recognises, the not-yet-supported ones included. */
+  readonly kinds: readonly string[];
+  /** The kinds that work today; the others are refused with "not supported yet". */
   readonly supported: readonly string[];
+  /** Older names still read (the first versions wrote them), each to the current name it stands for. */
+  readonly aliases: Readonly<Record<string, string>>;
 }
 
+/** Every name an entry may write: current names and aliases. */
+export const knownNames = (family: KindFamily): string[] => [...family.kinds, ...Object.keys(family.aliases)];
+
+/** The names a problem lists as supported: supported kinds, then the aliases of supported kinds. */
+const supportedNames = (family: KindFamily): string[] => [
+  ...family.supported,
+  ...Object.keys(family.aliases).filter((alias) => family.supported.includes(family.aliases[alias]!)),
+];
+
 export interface KindChoice {
-  /** The kind as spelled in `family.names`. */
+  /** The kind's current name (an alias is resolved), as spelled in `family.kinds`. */
   readonly kind: string;
   readonly data: unknown;
   /** Where the data sits (`provisiondata` or the kind key), for problem paths. */
@@ -28,11 +39,16 @@ export interface KindChoice {
   readonly kindField: string;
 }
 
-const canonical = (family: KindFamily, name: string): string | undefined =>
-  family.names.find((known) => known.toLowerCase() === name.toLowerCase());
+function canonical(family: KindFamily, name: string): string | undefined {
+  const known = knownNames(family).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  return known === undefined ? undefined : (family.aliases[known] ?? known);
+}
 
 export const unknownKindMessage = (family: KindFamily, name: string): string =>
-  `unknown ${family.label} kind "${name}" (supported: ${family.supported.join(', ')})`;
+  `unknown ${family.label} kind "${name}" (supported: ${supportedNames(family).join(', ')})`;
+
+/** The supported names, for "is required (one of ...)". */
+export const supportedList = (family: KindFamily): string => supportedNames(family).join(', ');
 
 /**
  * Reads the kind from an entry whose keys are already lower case. Ok(undefined)

@@ -3,13 +3,14 @@ import * as t from 'io-ts';
 import type { ConfigProblem, Provisioner } from '../../domain/catalog-entry.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { decodeFields, lowerCaseKeys, port } from './codec-support.js';
-import { chooseKind, type KindFamily } from './kind-choice.js';
+import { chooseKind, supportedList, type KindFamily } from './kind-choice.js';
 
 export const PROVISIONERS: KindFamily = {
   prefix: 'provision',
   label: 'provisioner',
-  names: ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionNewClusterObjects', 'ProvisionConfigMapObjects', 'ProvisionHelmChart'],
-  supported: ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionNewClusterObjects', 'ProvisionConfigMapObjects'],
+  kinds: ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionNewClusterObjects', 'ProvisionHelmChart'],
+  supported: ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionNewClusterObjects'],
+  aliases: { ProvisionConfigMapObjects: 'ProvisionNewClusterObjects' },
 };
 
 const NonClusterUrlData = t.type({ url: t.string });
@@ -29,7 +30,7 @@ function decodeData(kind: string, data: Record<string, unknown>, source: string,
       return d.ok ? ok({ kind: 'ExistingClusterService', namespace: d.value.namespace, name: d.value.name, ...withPort(d.value) }) : d;
     }
     default: {
-      // ProvisionNewClusterObjects and its older name ProvisionConfigMapObjects.
+      // ProvisionNewClusterObjects (its older name ProvisionConfigMapObjects arrives resolved).
       const d = decodeFields(NewObjectsData, data, source, field);
       if (!d.ok) return d;
       const { namespace, name, labelselector } = d.value;
@@ -43,7 +44,7 @@ export function decodeProvisioner(fields: Readonly<Record<string, unknown>>, sou
   const choice = chooseKind(fields, PROVISIONERS, source);
   if (!choice.ok) return choice;
   if (choice.value === undefined) {
-    return err([{ source, field: 'provisionkind', message: `is required (one of ${PROVISIONERS.supported.join(', ')})` }]);
+    return err([{ source, field: 'provisionkind', message: `is required (one of ${supportedList(PROVISIONERS)})` }]);
   }
   const { kind, data, dataField, kindField } = choice.value;
   if (kind === 'ProvisionHelmChart') return err([{ source, field: kindField, message: 'Helm chart provisioning is not supported yet' }]);

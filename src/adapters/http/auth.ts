@@ -4,6 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
+import { sendFailure } from './error-table.js';
 
 export interface AuthSettings {
   readonly username?: string;
@@ -40,8 +41,7 @@ export function requireAuth(auth: AuthSettings) {
   };
   return async function authenticate(ctx: Context, next: Next): Promise<void> {
     if (open || accepted(ctx.get('Authorization'), expected)) return next();
-    ctx.status = 401;
     ctx.set('WWW-Authenticate', auth.bearerToken !== undefined && auth.username === undefined ? 'Bearer' : 'Basic realm="mesitis"');
-    ctx.body = { description: 'authentication required' };
+    sendFailure(ctx, { http: 'Unauthenticated', description: 'authentication required' });
   };
 }

@@ -4,9 +4,10 @@
  */
 import { visibleTo, type Catalog, type Offering } from '../../domain/catalog.js';
 import { planName, type CatalogEntry } from '../../domain/catalog-entry.js';
+import { inDialect, NEWEST_MINOR, type ApiVersion } from './api-version.js';
 
-function planView(entry: CatalogEntry) {
-  return {
+function planView(entry: CatalogEntry, version: ApiVersion) {
+  return inDialect('plan', {
     id: entry.planId,
     name: planName(entry),
     description: entry.description,
@@ -14,11 +15,11 @@ function planView(entry: CatalogEntry) {
     bindable: true,
     plan_updateable: false,
     metadata: { displayName: `${entry.offering} ${entry.version}`, version: entry.version, team: entry.team },
-  };
+  }, version);
 }
 
-function serviceView(offering: Offering) {
-  return {
+function serviceView(offering: Offering, version: ApiVersion) {
+  return inDialect('service', {
     id: offering.serviceId,
     name: offering.name,
     description: offering.description,
@@ -28,8 +29,8 @@ function serviceView(offering: Offering) {
     bindings_retrievable: true,
     tags: [offering.team, offering.offering],
     metadata: { displayName: offering.offering, providerDisplayName: offering.team },
-    plans: offering.plans.map(planView),
-  };
+    plans: offering.plans.map((entry) => planView(entry, version)),
+  }, version);
 }
 
 export class CatalogDocuments {
@@ -38,19 +39,20 @@ export class CatalogDocuments {
 
   /**
    * The catalog as JSON bytes, for the platform-wide view (namespace
-   * undefined) or one consumer's. Bytes, not text: encoding a large catalog
-   * on every response was most of its cost.
+   * undefined) or one consumer's, in the platform's API version. Bytes, not
+   * text: encoding a large catalog on every response was most of its cost.
    */
-  render(catalog: Catalog, revision: number, namespace: string | undefined): Buffer {
+  render(catalog: Catalog, revision: number, namespace: string | undefined, version: ApiVersion): Buffer {
     if (revision !== this.revision) {
       this.documents.clear();
       this.revision = revision;
     }
-    const key = namespace ?? '';
+    const dialect: ApiVersion = { major: 2, minor: Math.min(version.minor, NEWEST_MINOR) };
+    const key = `${dialect.minor}/${namespace ?? ''}`;
     let document = this.documents.get(key);
     if (document === undefined) {
       const offerings = namespace === undefined ? catalog.offerings : visibleTo(catalog, namespace);
-      document = Buffer.from(JSON.stringify({ services: offerings.map(serviceView) }));
+      document = Buffer.from(JSON.stringify({ services: offerings.map((offering) => serviceView(offering, dialect)) }));
       this.documents.set(key, document);
     }
     return document;

@@ -21,14 +21,36 @@ async function readText(ctx: Context, limitBytes: number): Promise<string | Body
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The parsed body; an empty body reads as undefined. Too large is 413, not JSON is 400. */
+/**
+ * How deeply a body may nest. OSB bodies are shallow; a parameter document
+ * nested thousands of levels deep would make every later walk over it
+ * (comparison, record encoding) overflow the stack, so it is the caller's 400.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when `value` nests deeper than `limit` objects/arrays. Iterative: depth is what it guards against. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth >= limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
+}
+
+/** The parsed body; an empty body reads as undefined. Too large is 413, not JSON or too deep is 400. */
 export async function readJsonBody(ctx: Context, limitBytes: number): Promise<Result<unknown, DomainError | BodyTooLarge>> {
   const text = await readText(ctx, limitBytes);
   if (text instanceof BodyTooLarge) return err(text);
   if (text.trim() === '') return ok(undefined);
+  let parsed: unknown;
   try {
-    return ok(JSON.parse(text));
+    parsed = JSON.parse(text);
   } catch {
     return err(domainError('InvalidRequest', 'the request body is not valid JSON'));
   }
+  return nestsDeeperThan(parsed, MAX_JSON_DEPTH)
+    ? err(domainError('InvalidRequest', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`))
+    : ok(parsed);
 }

@@ -4,24 +4,24 @@
  */
 import type { Context, Next } from 'koa';
 import type { OriginatingIdentity } from '../../domain/records.js';
+import { sendFailure } from './error-table.js';
+import { NEWEST_MINOR, parseApiVersion, SUPPORTED_VERSIONS_TEXT, type ApiVersion } from './api-version.js';
 
-export const MIN_VERSION = { major: 2, minor: 13 };
-export const SUPPORTED_VERSIONS = '2.13 to 2.17';
-
+/** Refuses an unsupported version with 412 and remembers the accepted one for shaping the response. */
 export async function requireApiVersion(ctx: Context, next: Next): Promise<void> {
   const header = ctx.get('X-Broker-API-Version');
-  const match = /^(\d+)\.(\d+)$/.exec(header.trim());
-  const major = Number(match?.[1]);
-  const minor = Number(match?.[2]);
-  if (!match || major !== MIN_VERSION.major || minor < MIN_VERSION.minor) {
-    ctx.status = 412;
-    ctx.body = {
-      description: `X-Broker-API-Version ${header === '' ? 'is missing' : `"${header}" is not supported`}; this broker supports ${SUPPORTED_VERSIONS}`,
-    };
-    return;
+  const version = parseApiVersion(header);
+  if (!version) {
+    const problem = header === '' ? 'is missing' : `"${header}" is not supported`;
+    return sendFailure(ctx, { http: 'VersionUnsupported', description: `X-Broker-API-Version ${problem}; this broker supports ${SUPPORTED_VERSIONS_TEXT}` });
   }
+  ctx.state['apiVersion'] = version;
   await next();
 }
+
+/** The version the platform speaks; the newest known when no check ran (never on OSB routes). */
+export const apiVersionOf = (ctx: Context): ApiVersion =>
+  (ctx.state['apiVersion'] as ApiVersion | undefined) ?? { major: 2, minor: NEWEST_MINOR };
 
 export async function echoRequestIdentity(ctx: Context, next: Next): Promise<void> {
   const identity = ctx.get('X-Broker-API-Request-Identity');

@@ -9,19 +9,22 @@ import type { Broker } from '../../application/broker.js';
 import type { Caller } from '../../application/requests.js';
 import { domainError, type DomainError } from '../../domain/errors.js';
 import type { Result } from '../../domain/result.js';
+import type { BindingAnswer } from '../../application/binding-credentials.js';
+import { inDialect } from './api-version.js';
 import { CatalogDocuments } from './catalog-view.js';
-import { errorResponse } from './error-table.js';
+import { sendFailure } from './error-table.js';
 import { BodyTooLarge, readJsonBody } from './json-body.js';
 import { BindBody, decodeBody, ProvisionBody, UpdateBody } from './osb-codecs.js';
-import { originatingIdentity } from './osb-headers.js';
+import { apiVersionOf, originatingIdentity } from './osb-headers.js';
 
 type Handler = (ctx: Context) => Promise<void>;
 
-function fail(ctx: Context, error: DomainError): void {
-  const response = errorResponse(error);
-  ctx.status = response.status;
-  ctx.body = response.body;
-  ctx.state['failure'] = error;
+const fail = (ctx: Context, error: DomainError): void => sendFailure(ctx, error);
+
+/** A binding as the platform's version defines it (`endpoints` arrived in 2.15). */
+function bindingBody(ctx: Context, answer: BindingAnswer, extra: Readonly<Record<string, unknown>> = {}) {
+  const endpoints = answer.endpoints.length > 0 ? { endpoints: answer.endpoints } : {};
+  return inDialect('binding', { credentials: answer.credentials, ...extra, ...endpoints }, apiVersionOf(ctx));
 }
 
 function reply<T>(ctx: Context, result: Result<T>, success: (value: T) => [number, unknown]): void {
@@ -60,9 +63,7 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
         const raw = await readJsonBody(ctx, bodyLimitBytes);
         if (!raw.ok) {
           if (raw.error instanceof BodyTooLarge) {
-            ctx.status = 413;
-            ctx.body = { description: `the request body is larger than ${bodyLimitBytes} bytes` };
-            return;
+            return sendFailure(ctx, { http: 'BodyTooLarge', description: `the request body is larger than ${bodyLimitBytes} bytes` });
           }
           return fail(ctx, raw.error);
         }
@@ -76,7 +77,7 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
 
   router.get('/catalog', handle('catalog', undefined, async (ctx, caller) => {
     ctx.type = 'application/json';
-    ctx.body = documents.render(broker.catalog.catalog(), broker.catalog.revision(), caller.viewNamespace);
+    ctx.body = documents.render(broker.catalog.catalog(), broker.catalog.revision(), caller.viewNamespace, apiVersionOf(ctx));
   }));
 
   router.put('/service_instances/:instanceId', handle('provision', ProvisionBody, async (ctx, caller, body) => {
@@ -124,10 +125,7 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
       instanceId: ctx.params['instanceId']!, bindingId: ctx.params['bindingId']!, serviceId: body.service_id, planId: body.plan_id,
       context: body.context, parameters: body.parameters ?? {}, appGuid: body.bind_resource?.app_guid ?? body.app_guid, caller,
     });
-    reply(ctx, result, (answer) => [
-      answer.outcome === 'created' ? 201 : 200,
-      { credentials: answer.credentials, ...(answer.endpoints.length > 0 ? { endpoints: answer.endpoints } : {}) },
-    ]);
+    reply(ctx, result, (answer) => [answer.outcome === 'created' ? 201 : 200, bindingBody(ctx, answer)]);
   }));
 
   router.delete('/service_instances/:instanceId/service_bindings/:bindingId', handle('unbind', undefined, async (ctx, caller) => {
@@ -139,10 +137,7 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
 
   router.get('/service_instances/:instanceId/service_bindings/:bindingId', handle('fetch-binding', undefined, async (ctx, caller) => {
     const result = await broker.fetchBinding.execute({ instanceId: ctx.params['instanceId']!, bindingId: ctx.params['bindingId']!, caller });
-    reply(ctx, result, (answer) => [
-      200,
-      { credentials: answer.credentials, parameters: answer.parameters, ...(answer.endpoints.length > 0 ? { endpoints: answer.endpoints } : {}) },
-    ]);
+    reply(ctx, result, (answer) => [200, bindingBody(ctx, answer, { parameters: answer.parameters })]);
   }));
 
   return router;

@@ -6,8 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../../application/ports/logger.js';
 import type { DomainError } from '../../domain/errors.js';
+import { sendFailure } from './error-table.js';
 
-export function requestLog(logger: Logger) {
+/** Told of every answered request, after the log line's fields are known. */
+export type RequestObserver = (request: { readonly path: string; readonly operation: string | undefined; readonly status: number; readonly seconds: number }) => void;
+
+export function requestLog(logger: Logger, observe: RequestObserver = () => {}) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = ctx.get('X-Broker-API-Request-Identity') || randomUUID();
@@ -16,8 +20,7 @@ export function requestLog(logger: Logger) {
     } catch (thrown) {
       // A bug, not an expected outcome: the client learns nothing about it.
       logger.error('unhandled error', { requestId, error: thrown instanceof Error ? thrown.stack : String(thrown) });
-      ctx.status = 500;
-      ctx.body = { description: `internal error (request ${requestId})` };
+      sendFailure(ctx, { http: 'InternalError', description: `internal error (request ${requestId})` });
     }
     const failure = ctx.state['failure'] as DomainError | undefined;
     const fields = {
@@ -26,8 +29,9 @@ export function requestLog(logger: Logger) {
       ms: Number(process.hrtime.bigint() - started) / 1e6,
       ...(failure ? { failure: failure.kind, reason: failure.message } : {}),
     };
+    observe({ path: ctx.path, operation: fields.operation, status: fields.status, seconds: fields.ms / 1000 });
     if (ctx.status >= 500) logger.error('request failed', fields);
-    else if (ctx.path === '/healthz' || ctx.path === '/readyz') logger.debug('probe', fields);
+    else if (ctx.path === '/healthz' || ctx.path === '/readyz' || ctx.path === '/metrics') logger.debug('probe', fields);
     else logger.info('request', fields);
   };
 }

@@ -9,6 +9,7 @@
 import { Agent, type AgentOptions } from 'node:https';
 import {
   AppsV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
   ServerConfiguration,
@@ -21,6 +22,8 @@ import {
 export interface KubernetesApis {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
+  /** Leases: the Kubernetes state store's locks. */
+  readonly coordination: CoordinationV1Api;
 }
 
 export interface ApiClientOptions {
@@ -49,7 +52,7 @@ export function kubernetesApis(config: KubeConfig, options: ApiClientOptions = {
     authMethods: { default: keptAlive(config) },
     promiseMiddleware: [middleware],
   });
-  return { core: new CoreV1Api(configuration), apps: new AppsV1Api(configuration) };
+  return { core: new CoreV1Api(configuration), apps: new AppsV1Api(configuration), coordination: new CoordinationV1Api(configuration) };
 }
 
 /**

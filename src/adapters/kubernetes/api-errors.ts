@@ -10,7 +10,7 @@ import { domainError, type DomainError } from '../../domain/errors.js';
 
 /** What the broker was doing, in its own words: `create Secret "api-ns/token"`. */
 export interface ApiAction {
-  readonly verb: 'create' | 'read' | 'delete' | 'list' | 'watch';
+  readonly verb: 'create' | 'read' | 'update' | 'delete' | 'list' | 'watch';
   readonly what: string;
   /** The namespace asked for, to say which one is missing on create. */
   readonly namespace?: string;

@@ -42,6 +42,8 @@ export class MemoryClusterApi implements ClusterApi {
   }
 
   async delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>> {
+    // The uid precondition, as the API server checks it: another object under the name is not ours.
+    if (ref.uid !== undefined && this.cluster.get(ref)?.metadata['uid'] !== ref.uid) return ok('absent');
     return ok(this.cluster.delete(ref).ok ? 'deleted' : 'absent');
   }
 
@@ -51,5 +53,10 @@ export class MemoryClusterApi implements ClusterApi {
     const selector = parseLabelSelector(labelSelector);
     if (!selector.ok) return err(domainError('ConfigInvalid', `label selector "${labelSelector}": ${selector.error}`));
     return ok(this.cluster.list(kind, namespace, selector.value));
+  }
+
+  /** The fake cluster lives in this process: it always answers. */
+  async ping(): Promise<Result<void>> {
+    return ok(undefined);
   }
 }

@@ -110,6 +110,13 @@ export class MemoryStateStore implements StateStore {
     return ok({ instanceId, owner });
   }
 
+  async renewLock(lock: Lock, ttlMs: number): Promise<Result<boolean>> {
+    const held = this.locks.get(lock.instanceId);
+    if (held?.owner !== lock.owner || held.expiresAt <= this.now()) return ok(false);
+    this.locks.set(lock.instanceId, { owner: lock.owner, expiresAt: this.now() + ttlMs });
+    return ok(true);
+  }
+
   async releaseLock(lock: Lock): Promise<Result<void>> {
     if (this.locks.get(lock.instanceId)?.owner === lock.owner) this.locks.delete(lock.instanceId);
     return ok(undefined);

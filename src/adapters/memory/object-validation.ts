@@ -4,27 +4,13 @@
  * Service ports. Not the whole of Kubernetes validation: enough that what the
  * fake cluster accepts in `mesitis dev`, a real cluster accepts too.
  */
-import { isLabelValue } from '../../domain/label-selector.js';
 import type { KubeObject } from '../../domain/kube-object.js';
+import { isDnsLabel, isLabelValue, isQualifiedName, isValidObjectName, nameRule } from '../../domain/kubernetes-names.js';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+export { isDnsLabel };
+
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-export const isDnsLabel = (name: string): boolean => name.length <= 63 && DNS_LABEL.test(name);
-
-export const isDnsSubdomain = (name: string): boolean =>
-  name.length <= 253 && name.split('.').every((part) => DNS_LABEL.test(part));
-
-/** `prefix/name` as label and annotation keys are written. */
-function isQualifiedName(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = key.slice(slash + 1);
-  return (prefix === undefined || isDnsSubdomain(prefix)) && name.length <= 63 && QUALIFIED_NAME.test(name);
-}
 
 type Fields = Record<string, unknown>;
 const asRecord = (value: unknown): Fields | undefined =>
@@ -42,12 +28,11 @@ function stringMap(value: unknown, field: string, checkKey: (key: string) => boo
 
 function metadataProblems(object: KubeObject): string[] {
   const { name, labels, annotations } = object.metadata;
-  // Service names are DNS labels. Kubernetes 1.34+ also accepts a leading digit, older
+  // Service names are RFC 1035 labels. Kubernetes 1.34+ also accepts a leading digit, older
   // clusters do not: the stricter rule keeps a name like "{{ instance.shortId }}"
   // (hex, sometimes starting with a digit) from working in dev and failing on a real cluster.
-  const nameOk = object.kind === 'Service' ? name.length <= 63 && DNS_1035_LABEL.test(name) : isDnsSubdomain(name);
   return [
-    ...(nameOk ? [] : [`metadata.name: "${name}" is not a valid ${object.kind} name (lower case letters, digits, "-"${object.kind === 'Service' ? ', starting with a letter, at most 63' : ' and ".", at most 253'})`]),
+    ...(isValidObjectName(object.kind, name) ? [] : [`metadata.name: "${name}" is not a valid ${object.kind} name (${nameRule(object.kind)})`]),
     ...stringMap(labels, 'metadata.labels', isQualifiedName, isLabelValue),
     ...stringMap(annotations, 'metadata.annotations', isQualifiedName, () => true),
   ];

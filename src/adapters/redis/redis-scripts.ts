@@ -36,11 +36,17 @@ const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
 
+// PEXPIRE on an expired key finds nothing: an expired lock cannot be renewed.
+const RENEW_LOCK = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
+
 const SCRIPTS = {
   mesitisCreateInstance: { numberOfKeys: 3, lua: CREATE_INSTANCE },
   mesitisUpdateInstance: { numberOfKeys: 2, lua: UPDATE_INSTANCE },
   mesitisDeleteInstance: { numberOfKeys: 2, lua: DELETE_INSTANCE },
   mesitisReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
+  mesitisRenewLock: { numberOfKeys: 1, lua: RENEW_LOCK },
 } as const;
 
 /** Typed calls onto the scripts; each resolves with the script's reply. */
@@ -53,6 +59,8 @@ export interface StateScripts {
   deleteInstance(instanceKey: string, indexKey: string, expected: string, id: string): Promise<number>;
   /** Deletes the lock only when `owner` still holds it. */
   releaseLock(lockKey: string, owner: string): Promise<number>;
+  /** 1 when `owner` still holds the lock and its TTL was set to `ttlMs`, 0 otherwise. */
+  renewLock(lockKey: string, owner: string, ttlMs: string): Promise<number>;
 }
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -69,5 +77,6 @@ export function defineStateScripts(client: Redis): StateScripts {
     updateInstance: (...args) => commands.mesitisUpdateInstance(...args) as Promise<string | null>,
     deleteInstance: (...args) => commands.mesitisDeleteInstance(...args) as Promise<number>,
     releaseLock: (...args) => commands.mesitisReleaseLock(...args) as Promise<number>,
+    renewLock: (...args) => commands.mesitisRenewLock(...args) as Promise<number>,
   };
 }

@@ -131,6 +131,13 @@ export class RedisStateStore implements StateStore {
     });
   }
 
+  async renewLock(lock: Lock, ttlMs: number): Promise<Result<boolean>> {
+    return this.run(async () => {
+      const renewed = await this.scripts.renewLock(this.key('lock', lock.instanceId), lock.owner, String(Math.max(1, Math.ceil(ttlMs))));
+      return ok(renewed === 1);
+    });
+  }
+
   async releaseLock(lock: Lock): Promise<Result<void>> {
     return this.run(async () => {
       await this.scripts.releaseLock(this.key('lock', lock.instanceId), lock.owner);

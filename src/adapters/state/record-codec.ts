@@ -15,11 +15,12 @@ const oneOf = <K extends string>(values: readonly K[]): t.KeyofC<Record<K, null>
 
 const JsonObject = t.record(t.string, t.unknown);
 
-const ObjectRefCodec = t.strict({
-  kind: oneOf<SupportedKind>(SUPPORTED_KINDS),
-  namespace: t.string,
-  name: t.string,
-});
+const ObjectRefCodec = t.exact(
+  t.intersection([
+    t.type({ kind: oneOf<SupportedKind>(SUPPORTED_KINDS), namespace: t.string, name: t.string }),
+    t.partial({ uid: t.string }),
+  ]),
+);
 
 const OriginatingIdentityCodec = t.strict({ platform: t.string, value: JsonObject });
 
@@ -34,6 +35,19 @@ const OperationCodec = t.exact(
     t.partial({ description: t.string, finishedAt: t.string }),
   ]),
 );
+
+const CredentialRefCodec = t.union([
+  t.strict({ kind: t.literal('FromCatalog') }),
+  t.strict({ kind: t.literal('FromClusterSecret'), secretName: t.string }),
+  t.strict({ kind: t.literal('NoCredential') }),
+]);
+
+const PinnedBindingCodec = t.strict({
+  type: t.string,
+  provider: t.string,
+  coordinates: t.exact(t.partial({ host: t.string, port: t.number, uri: t.string })),
+  credentials: CredentialRefCodec,
+});
 
 export const InstanceRecordCodec = t.exact(
   t.intersection([
@@ -52,7 +66,7 @@ export const InstanceRecordCodec = t.exact(
       createdAt: t.string,
       updatedAt: t.string,
     }),
-    t.partial({ instanceName: t.string, originatingIdentity: OriginatingIdentityCodec }),
+    t.partial({ instanceName: t.string, originatingIdentity: OriginatingIdentityCodec, pinned: PinnedBindingCodec }),
   ]),
 );
 

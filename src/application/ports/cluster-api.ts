@@ -11,8 +11,14 @@ export interface ClusterApi {
   create(object: KubeObject): Promise<Result<KubeObject>>;
   /** Reads one object with its status; undefined when absent. */
   get(ref: ObjectRef): Promise<Result<KubeObject | undefined>>;
-  /** Deletes one object; 'absent' when it was already gone (NotFound counts as done). */
+  /**
+   * Deletes one object; 'absent' when it was already gone (NotFound counts as
+   * done). With `ref.uid` only that very object is deleted (a uid
+   * precondition): another object now under the name is 'absent' for us.
+   */
   delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>>;
   /** Lists objects of one kind in one namespace matching a label selector. */
   list(kind: SupportedKind, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>>;
+  /** Succeeds when the cluster answers within a few seconds (Unavailable otherwise): the readiness probe. Reads no object. */
+  ping(): Promise<Result<void>>;
 }

@@ -46,6 +46,8 @@ export interface StateStore {
 
   /** Takes the instance's lock for `ttlMs`; undefined when another owner holds it. */
   acquireLock(instanceId: string, ttlMs: number): Promise<Result<Lock | undefined>>;
+  /** Extends the lock to `ttlMs` from now; true only if `lock` still held it unexpired, false when lost (expired, taken over or released). */
+  renewLock(lock: Lock, ttlMs: number): Promise<Result<boolean>>;
   /** Releases the lock if `lock` still owns it; ok otherwise (it expired or was taken over). */
   releaseLock(lock: Lock): Promise<Result<void>>;
 

@@ -1,7 +1,11 @@
 /**
  * Bind: synchronous, as Kubernetes platforms expect. Credentials are derived
- * before anything is written, and only a reference is recorded.
+ * before anything is written, and only a reference is recorded. It runs
+ * under the instance lock, so a deprovision either sees the binding (and
+ * removes it) or has started first (and the bind is refused): no binding
+ * record can outlive its instance.
  */
+import type { CatalogEntry } from '../../domain/catalog-entry.js';
 import { domainError } from '../../domain/errors.js';
 import { isProvisioning, RECORD_SCHEMA, sameBinding, type BindingRecord, type InstanceRecord } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
@@ -10,7 +14,8 @@ import type { CatalogService } from '../catalog-service.js';
 import type { InstanceRecords } from '../instance-records.js';
 import type { StateStore } from '../ports/state-store.js';
 import { checkWhitelisted, consumerNamespace, visibleInView, type BindRequest } from '../requests.js';
-import type { Runtime } from '../settings.js';
+import { withInstanceLock } from '../instance-lock.js';
+import type { BrokerSettings, Runtime } from '../settings.js';
 
 export type BindAnswer = BindingAnswer & { readonly outcome: 'created' | 'exists' };
 
@@ -20,6 +25,7 @@ export class Bind {
     private readonly store: StateStore,
     private readonly records: InstanceRecords,
     private readonly credentials: BindingCredentials,
+    private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
   ) {}
 
@@ -28,6 +34,13 @@ export class Bind {
     if (!entry || !visibleInView(entry, request.caller)) {
       return err(domainError('UnknownPlan', `service ${request.serviceId} has no plan ${request.planId} in this catalog`));
     }
+    // Refuse at once what the lock would only refuse later (an instance not usable now), then bind under the lock.
+    const usable = await this.usableInstance(request);
+    if (!usable.ok) return usable;
+    return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, () => this.bindLocked(request, entry));
+  }
+
+  private async bindLocked(request: BindRequest, entry: CatalogEntry): Promise<Result<BindAnswer>> {
     const instance = await this.usableInstance(request);
     if (!instance.ok) return instance;
     const namespace = consumerNamespace(request.context, request.caller, instance.value.consumerNamespace);
@@ -48,7 +61,11 @@ export class Bind {
     const stored = await this.records.get(request.instanceId);
     if (!stored.ok) return stored;
     const instance = stored.value?.record;
-    if (!instance || instance.status === 'gone') return err(domainError('NotFound', `instance ${request.instanceId} does not exist`));
+    const view = request.caller.viewNamespace;
+    // Another namespace's instance reads exactly like one that does not exist.
+    if (!instance || instance.status === 'gone' || (view !== undefined && view !== instance.consumerNamespace)) {
+      return err(domainError('NotFound', `instance ${request.instanceId} does not exist`));
+    }
     if (instance.serviceId !== request.serviceId || instance.planId !== request.planId) {
       return err(domainError('InvalidRequest', `service_id and plan_id do not match instance ${instance.id}`));
     }

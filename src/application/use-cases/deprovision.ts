@@ -3,11 +3,13 @@
  * provision is still running or never finished), forget its bindings, and
  * answer 410 when there is nothing to remove, as orphan mitigation expects.
  */
-import { domainError } from '../../domain/errors.js';
+import { domainError, type DomainError } from '../../domain/errors.js';
+import { takesTime } from '../../domain/readiness.js';
 import type { InstanceRecord } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import { withInstanceLock } from '../instance-lock.js';
+import { withInstanceLock, type HeldLock } from '../instance-lock.js';
 import type { InstanceObjects } from '../instance-objects.js';
+import type { InstanceRemoval } from '../instance-removal.js';
 import type { InstanceRecords } from '../instance-records.js';
 import type { OperationJobs } from '../operation-jobs.js';
 import type { Logger } from '../ports/logger.js';
@@ -23,11 +25,18 @@ export interface DeprovisionRequest {
 
 export type DeprovisionAnswer = { readonly outcome: 'deleted' } | { readonly outcome: 'accepted'; readonly operation: string };
 
+/** Objects whose removal takes time (Pods terminating) cannot be removed within one synchronous request. */
+function asyncRequired(record: InstanceRecord): DomainError | undefined {
+  const slow = record.objects.find((ref) => takesTime(ref.kind));
+  return slow ? domainError('AsyncRequired', `this instance has a ${slow.kind}, whose removal takes time: send accepts_incomplete=true`) : undefined;
+}
+
 export class Deprovision {
   constructor(
     private readonly store: StateStore,
     private readonly records: InstanceRecords,
     private readonly objects: InstanceObjects,
+    private readonly removal: InstanceRemoval,
     private readonly jobs: OperationJobs,
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
@@ -35,10 +44,27 @@ export class Deprovision {
   ) {}
 
   async execute(request: DeprovisionRequest): Promise<Result<DeprovisionAnswer>> {
-    return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, () => this.deprovisionLocked(request));
+    // A provision running in this process holds the lock: stop it first (it leaves its objects to us).
+    const before = await this.records.get(request.instanceId);
+    if (!before.ok) return before;
+    const current = before.value?.record;
+    const visible = current !== undefined && (request.caller.viewNamespace ?? current.consumerNamespace) === current.consumerNamespace;
+    // A repeat of a running deprovision is answered from the record: its job holds the lock.
+    if (visible && current.status === 'deprovisioning') {
+      return request.acceptsIncomplete
+        ? ok({ outcome: 'accepted', operation: current.operation.id })
+        : err(domainError('ConcurrencyError', `instance ${current.id} is already being deprovisioned`));
+    }
+    // Refused before anything is touched: a 4xx leaves the running provision alone.
+    if (visible && current.status !== 'gone' && !request.acceptsIncomplete) {
+      const slow = asyncRequired(current);
+      if (slow) return err(slow);
+    }
+    if (current?.status === 'provisioning') await this.jobs.cancel(request.instanceId);
+    return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, (lock, keep) => this.deprovisionLocked(request, lock, keep));
   }
 
-  private async deprovisionLocked(request: DeprovisionRequest): Promise<Result<DeprovisionAnswer>> {
+  private async deprovisionLocked(request: DeprovisionRequest, lock: HeldLock, keepLock: () => void): Promise<Result<DeprovisionAnswer>> {
     const existing = await this.records.get(request.instanceId);
     if (!existing.ok) return existing;
     if (!existing.value || existing.value.record.status === 'gone') {
@@ -47,26 +73,28 @@ export class Deprovision {
     const { record } = existing.value;
     const view = request.caller.viewNamespace;
     if (view !== undefined && view !== record.consumerNamespace) {
-      return err(domainError('InvalidRequest', `instance ${record.id} does not belong to namespace "${view}"`));
+      // Another namespace's instance reads exactly like one that does not exist.
+      return err(domainError('Gone', `instance ${request.instanceId} does not exist`));
     }
-    if (record.status === 'deprovisioning' && !this.records.isAbandoned(record.operation)) {
+    if (record.status === 'deprovisioning') {
+      // Running here or elsewhere, or resumed by the reconciler after a crash: the same operation either way.
       return request.acceptsIncomplete
         ? ok({ outcome: 'accepted', operation: record.operation.id })
         : err(domainError('ConcurrencyError', `instance ${record.id} is already being deprovisioned`));
     }
-    // A running provision in this process stops (and rolls back) before we remove anything.
-    await this.jobs.cancel(record.id);
-    const current = await this.records.get(record.id);
-    if (!current.ok) return current;
-    if (!current.value) return err(domainError('Gone', `instance ${record.id} does not exist`));
-    if (record.objects.length > 0 && request.acceptsIncomplete) return this.startInBackground(current.value);
-    return this.deprovisionNow(current.value);
+    const slow = request.acceptsIncomplete ? undefined : asyncRequired(record);
+    if (slow) return err(slow);
+    if (record.objects.length > 0 && request.acceptsIncomplete) {
+      keepLock();
+      return this.startInBackground(existing.value, lock);
+    }
+    return this.deprovisionNow(existing.value);
   }
 
   private async deprovisionNow({ record, revision }: Stored<InstanceRecord>): Promise<Result<DeprovisionAnswer>> {
     const removed = await this.objects.remove(record.id, record.objects);
     if (!removed.ok) return removed;
-    const forgotten = await this.forgetBindings(record.id);
+    const forgotten = await this.removal.forgetBindings(record.id);
     if (!forgotten.ok) return forgotten;
     const deleted = await this.store.deleteInstance(record.id, revision);
     if (!deleted.ok) return deleted;
@@ -74,37 +102,23 @@ export class Deprovision {
     return ok({ outcome: 'deleted' });
   }
 
-  private async startInBackground({ record, revision }: Stored<InstanceRecord>): Promise<Result<DeprovisionAnswer>> {
+  /** Records the intent (deprovisioning) and hands the lock to a job that removes everything. */
+  private async startInBackground({ record, revision }: Stored<InstanceRecord>, lock: HeldLock): Promise<Result<DeprovisionAnswer>> {
     const operation = this.records.newOperation('deprovision');
     const deprovisioning = { ...record, status: 'deprovisioning' as const, operation, updatedAt: operation.startedAt };
     const written = await this.store.updateInstance(deprovisioning, revision);
-    if (!written.ok) return written;
-    this.jobs.start(record.id, () => this.finishInBackground(deprovisioning), (crash) =>
-      this.logger.error('deprovision job crashed', { instanceId: record.id, error: String(crash) }),
-    );
+    if (!written.ok) {
+      await lock.release();
+      return written;
+    }
+    this.jobs.start(record.id, async () => {
+      try {
+        if (lock.held) await this.removal.removeEverything(deprovisioning);
+      } finally {
+        await lock.release();
+      }
+    }, (crash) => this.logger.error('deprovision job crashed', { instanceId: record.id, error: String(crash) }));
     return ok({ outcome: 'accepted', operation: operation.id });
   }
 
-  private async finishInBackground(record: InstanceRecord): Promise<void> {
-    const removed = await this.objects.remove(record.id, record.objects);
-    const forgotten = removed.ok ? await this.forgetBindings(record.id) : removed;
-    if (forgotten.ok) {
-      // The record stays as a tombstone so late polls of last_operation get 410 Gone.
-      await this.records.finish(record.id, record.operation.id, 'succeeded', 'gone', 'all objects removed');
-      this.logger.info('instance deprovisioned', { instanceId: record.id, objects: record.objects.length });
-    } else {
-      await this.records.finish(record.id, record.operation.id, 'failed', 'failed', forgotten.error.message);
-      this.logger.warn('deprovision failed', { instanceId: record.id, reason: forgotten.error.message });
-    }
-  }
-
-  private async forgetBindings(instanceId: string): Promise<Result<void>> {
-    const bindings = await this.store.listBindings(instanceId);
-    if (!bindings.ok) return bindings;
-    for (const binding of bindings.value) {
-      const deleted = await this.store.deleteBinding(instanceId, binding.id);
-      if (!deleted.ok) return deleted;
-    }
-    return ok(undefined);
-  }
 }

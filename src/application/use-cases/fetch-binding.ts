@@ -1,4 +1,4 @@
-/** Fetch binding: the credentials derived again from the entry, as they are now. */
+/** Fetch binding: the credentials derived again from what the instance pinned, values read from their source now. */
 import { domainError } from '../../domain/errors.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { BindingAnswer, BindingCredentials } from '../binding-credentials.js';
@@ -32,10 +32,8 @@ export class FetchBinding {
     const instance = await this.records.get(request.instanceId);
     if (!instance.ok) return instance;
     if (!instance.value || instance.value.record.status === 'gone') return notFound;
+    // The entry may be gone: the instance's pinned coordinates and credential reference still answer.
     const entry = this.catalog.findPlan(binding.value.serviceId, binding.value.planId);
-    if (!entry) {
-      return err(domainError('ConfigInvalid', `plan ${binding.value.planId} is no longer in the catalog, so its credentials cannot be derived`));
-    }
     const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance.value.record);
     return answer.ok ? ok({ ...answer.value, parameters: binding.value.parameters }) : answer;
   }

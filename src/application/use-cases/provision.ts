@@ -7,11 +7,15 @@ import type { CatalogEntry } from '../../domain/catalog-entry.js';
 import { domainError } from '../../domain/errors.js';
 import type { KubeObject } from '../../domain/kube-object.js';
 import { isProvisioning, RECORD_SCHEMA, sameProvision, type InstanceRecord } from '../../domain/records.js';
+import { coordinatesOf } from '../../domain/coordinates.js';
+import { pinBinding } from '../../domain/credentials.js';
+import { applyEvent } from '../../domain/instance-lifecycle.js';
+import { takesTime } from '../../domain/readiness.js';
 import { planResources } from '../../domain/resource-plan.js';
 import { refOf } from '../../domain/kube-object.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { CatalogService } from '../catalog-service.js';
-import { withInstanceLock } from '../instance-lock.js';
+import { withInstanceLock, type HeldLock } from '../instance-lock.js';
 import type { InstanceObjects } from '../instance-objects.js';
 import type { InstanceRecords } from '../instance-records.js';
 import type { OperationJobs } from '../operation-jobs.js';
@@ -47,23 +51,40 @@ export class Provision {
     const allowed = checkWhitelisted(entry, namespace.value);
     if (!allowed.ok) return allowed;
     const record = this.newRecord(request, entry, namespace.value);
-    const plan = planResources(entry, this.catalog.catalog().templates, instanceFacts(entry, record));
+    const facts = instanceFacts(entry, record);
+    const plan = planResources(entry, this.catalog.catalog().templates, facts);
     if (!plan.ok) return plan;
-    const planned = { ...record, objects: plan.value.map(refOf) };
-    return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, () =>
-      this.provisionLocked(request, planned, plan.value),
+    const coordinates = coordinatesOf(entry, facts, plan.value);
+    if (!coordinates.ok) return coordinates;
+    // The instance keeps what it was provisioned with: later edits of the entry change no live instance.
+    const planned = { ...record, objects: plan.value.map(refOf), pinned: pinBinding(entry, coordinates.value) };
+    // A repeat of a provision that is still running is answered from the record: its job holds the lock.
+    const running = await this.records.get(request.instanceId);
+    if (!running.ok) return running;
+    if (running.value && isProvisioning(running.value.record) && request.acceptsIncomplete && sameProvision(running.value.record, planned)) {
+      return ok({ outcome: 'accepted', operation: running.value.record.operation.id });
+    }
+    return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, (lock, keep) =>
+      this.provisionLocked(request, planned, plan.value, lock, keep),
     );
   }
 
-  private async provisionLocked(request: ProvisionRequest, record: InstanceRecord, plan: KubeObject[]): Promise<Result<ProvisionAnswer>> {
+  private async provisionLocked(
+    request: ProvisionRequest, record: InstanceRecord, plan: KubeObject[], lock: HeldLock, keepLock: () => void,
+  ): Promise<Result<ProvisionAnswer>> {
     const existing = await this.records.get(request.instanceId);
     if (!existing.ok) return existing;
     const previous = existing.value;
     if (previous && previous.record.status !== 'gone' && previous.record.status !== 'failed') {
       return this.answerRepeat(previous.record, record, request.acceptsIncomplete);
     }
+    const slow = plan.find((object) => takesTime(object.kind));
+    if (slow && !request.acceptsIncomplete) {
+      // A synchronous success must mean a usable instance; a rollout cannot promise that within one request.
+      return err(domainError('AsyncRequired', `this plan creates a ${slow.kind}, which needs time to become ready: send accepts_incomplete=true`));
+    }
     if (plan.length === 0) {
-      const ready = { ...record, status: 'ready' as const, operation: { ...record.operation, state: 'succeeded' as const } };
+      const ready = applyEvent(record, { type: 'becameReady' }, record.createdAt)!;
       const written = await this.records.put(ready, previous);
       return written.ok ? ok({ outcome: 'created' }) : written;
     }
@@ -71,12 +92,14 @@ export class Provision {
     if (!written.ok) return written;
     this.logger.info('provisioning objects', { instanceId: record.id, objects: plan.length, async: request.acceptsIncomplete });
     if (request.acceptsIncomplete) {
-      this.jobs.start(record.id, (signal) => this.provisionInBackground(record, plan, signal), (crash) =>
+      // The job takes the lock over and holds it until the objects exist: while it is held, no reconciler resumes this work.
+      keepLock();
+      this.jobs.start(record.id, (signal) => this.provisionInBackground(record, plan, signal, lock), (crash) =>
         this.logger.error('provision job crashed', { instanceId: record.id, error: String(crash) }),
       );
       return ok({ outcome: 'accepted', operation: record.operation.id });
     }
-    return this.provisionNow(record, plan, written.value);
+    return this.provisionNow(record, plan, written.value, lock);
   }
 
   /** Same id again: identical answers as before, different is a conflict. */
@@ -89,29 +112,36 @@ export class Provision {
     return err(domainError('ConcurrencyError', `instance ${existing.id} is ${isProvisioning(existing) ? 'still being provisioned' : 'being deprovisioned'}`));
   }
 
-  private async provisionNow(record: InstanceRecord, plan: KubeObject[], revision: string): Promise<Result<ProvisionAnswer>> {
-    const created = await this.objects.create(record.id, plan);
+  private async provisionNow(record: InstanceRecord, plan: KubeObject[], revision: string, lock: HeldLock): Promise<Result<ProvisionAnswer>> {
+    const created = await this.objects.create(record.id, plan, () => lock.held);
     if (!created.ok) {
-      // A 4xx or 5xx must leave no state behind: the objects are rolled back, so is the record.
-      await this.store.deleteInstance(record.id, revision);
-      return created;
+      if (created.error.rolledBack) {
+        // A 4xx or 5xx must leave no state behind: the objects are rolled back, so is the record.
+        await this.store.deleteInstance(record.id, revision);
+      } else {
+        // Something may still exist: the record stays (failed, objects listed) for a DELETE or the reconciler to finish.
+        await this.records.apply(record.id, record.operation.id, { type: 'provisionFailed', reason: created.error.message, rolledBack: false });
+      }
+      return err({ kind: created.error.kind, message: created.error.message });
     }
-    const finished = await this.records.finish(record.id, record.operation.id, 'succeeded', 'ready');
+    const finished = await this.records.apply(record.id, record.operation.id, { type: 'becameReady', objects: created.value });
     return finished.ok ? ok({ outcome: 'created' }) : finished;
   }
 
-  /** Creates the objects; readiness is judged later, when the platform polls last_operation. */
-  private async provisionInBackground(record: InstanceRecord, plan: KubeObject[], signal: AbortSignal): Promise<void> {
-    const created = await this.objects.create(record.id, plan, () => !signal.aborted);
-    if (signal.aborted) return; // the deprovision that cancelled us owns the record now
-    const outcome = created.ok
-      ? await this.records.finish(record.id, record.operation.id, 'in progress', 'starting', 'objects created, waiting until they are ready')
-      : await this.records.finish(record.id, record.operation.id, 'failed', 'failed', created.error.message);
-    if (outcome.ok && outcome.value === 'superseded' && created.ok) {
-      // Another replica deprovisioned meanwhile; what we created after its sweep is ours to remove.
-      await this.objects.remove(record.id, created.value);
+  /** Creates the objects, holding the lock; readiness is judged later (last_operation, reconciler). */
+  private async provisionInBackground(record: InstanceRecord, plan: KubeObject[], signal: AbortSignal, lock: HeldLock): Promise<void> {
+    try {
+      const created = await this.objects.create(record.id, plan, () => !signal.aborted && lock.held);
+      // Cancelled by a deprovision, or the lock was lost: whoever holds the instance now owns the record.
+      if (signal.aborted || !lock.held) return;
+      const event = created.ok
+        ? ({ type: 'objectsCreated', objects: created.value } as const)
+        : ({ type: 'provisionFailed', reason: created.error.message, rolledBack: created.error.rolledBack } as const);
+      await this.records.apply(record.id, record.operation.id, event);
+      if (!created.ok) this.logger.warn('provision failed', { instanceId: record.id, reason: created.error.message });
+    } finally {
+      await lock.release();
     }
-    if (!created.ok) this.logger.warn('provision failed', { instanceId: record.id, reason: created.error.message });
   }
 
   private newRecord(request: ProvisionRequest, entry: CatalogEntry, namespace: string): InstanceRecord {

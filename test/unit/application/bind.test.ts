@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { domainError } from '../../../src/domain/errors.js';
 import { shortId } from '../../../src/domain/template-variables.js';
 import { CLIENT_NS, OTHER_NS, PROVIDER_NS, dedicatedEntry, errorOf, urlEntry, valueOf } from '../builders.js';
-import { bindRequest, failedByTimeout, makeBroker, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
+import { bindRequest, failedByTimeout, makeBroker, provisionRequest, provisionedAsync, urlProvisionRequest, type Broker } from './harness.js';
 
 const PASSWORD = 's3cr3t-pa55';
 const SECRET_PASSWORD = 'fr0m-the-s3cret';
@@ -44,7 +44,7 @@ describe('application/bind', () => {
 
   it('derives the in-cluster host and Service port of a dedicated instance', async () => {
     broker = makeBroker();
-    valueOf(await broker.provision.execute(provisionRequest()));
+    await provisionedAsync(broker);
     const entry = dedicatedEntry();
     const answer = valueOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId })));
     const host = `api-${shortId('instance-1')}.${PROVIDER_NS}.svc.cluster.local`;
@@ -134,6 +134,10 @@ describe('application/bind', () => {
     await withInstance({ entries: [urlEntry({ whitelist: [CLIENT_NS, OTHER_NS] })] });
     const result = await broker.bind.execute(bindRequest({ context: { namespace: OTHER_NS }, caller: { viewNamespace: OTHER_NS } }));
     expect(result.ok, 'a bind through other-ns\'s view must not hand out client-ns\'s credentials').to.equal(false);
+    // Indistinguishable from an instance that does not exist: the view must not learn the id is taken elsewhere.
+    const unknown = errorOf(await makeBroker({ entries: [urlEntry({ whitelist: [CLIENT_NS, OTHER_NS] })] }).bind.execute(bindRequest({ context: { namespace: OTHER_NS }, caller: { viewNamespace: OTHER_NS } })));
+    expect(errorOf(result)).to.deep.equal(unknown);
+    expect(unknown).to.deep.equal(domainError('NotFound', 'instance instance-1 does not exist'));
     expect(broker.store.bindingCount).to.equal(0);
   });
 

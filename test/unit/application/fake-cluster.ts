@@ -38,12 +38,21 @@ export class FakeCluster implements ClusterApi {
   readonly calls: string[] = [];
   /** When false, workloads never report ready. */
   workloadsBecomeReady = true;
+  /** When true, every delete fails as if the apiserver were away. */
+  failDeletes = false;
   private failures: { name: string; error: DomainError }[] = [];
   private gates: { call: 'create' | 'delete'; name: string; gate: ReturnType<typeof gate> }[] = [];
 
+  private uids = 0;
+
   /** Puts an object in place without it counting as a call (someone else made it). */
   seed(object: KubeObject): void {
-    this.objects.set(keyOf(refOf(object)), copy(object));
+    this.objects.set(keyOf(refOf(object)), this.withUid(copy(object)));
+  }
+
+  /** The API server gives every stored object a uid of its own. */
+  private withUid(object: KubeObject): KubeObject {
+    return object.metadata['uid'] === undefined ? { ...object, metadata: { ...object.metadata, uid: `uid-${++this.uids}` } } : object;
   }
 
   /** The next create of an object with this name fails with `error`. */
@@ -75,7 +84,7 @@ export class FakeCluster implements ClusterApi {
     if (failure >= 0) return err(this.failures.splice(failure, 1)[0]!.error);
     if (this.objects.has(keyOf(ref))) return err(domainError('ObjectsExist', `${describeRef(ref)} already exists`));
     const status = this.workloadsBecomeReady ? readyStatus(object) : undefined;
-    const stored: KubeObject = { ...copy(object), ...(status ? { status } : {}) };
+    const stored: KubeObject = this.withUid({ ...copy(object), ...(status ? { status } : {}) });
     this.objects.set(keyOf(ref), stored);
     return ok(copy(stored));
   }
@@ -88,6 +97,9 @@ export class FakeCluster implements ClusterApi {
   async delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>> {
     this.calls.push(`delete ${describeRef(ref)}`);
     await this.pass('delete', ref.name);
+    if (this.failDeletes) return err(domainError('Unavailable', 'the cluster cannot be reached'));
+    // The uid precondition: another object under the name is not the one meant.
+    if (ref.uid !== undefined && this.objects.get(keyOf(ref))?.metadata['uid'] !== ref.uid) return ok('absent');
     return ok(this.objects.delete(keyOf(ref)) ? 'deleted' : 'absent');
   }
 
@@ -98,6 +110,13 @@ export class FakeCluster implements ClusterApi {
     return ok([...this.objects.values()]
       .filter((o) => o.kind === kind && o.metadata.namespace === namespace && matchesSelector(o.metadata.labels ?? {}, selector.value))
       .map(copy));
+  }
+
+  /** When true, ping fails as if the apiserver stopped answering. */
+  unreachable = false;
+
+  async ping(): Promise<Result<void>> {
+    return this.unreachable ? err(domainError('Unavailable', 'the cluster did not answer')) : ok(undefined);
   }
 
   private async pass(call: 'create' | 'delete', name: string): Promise<void> {

@@ -102,6 +102,10 @@ export class FakeStore implements StateStore {
     return ok({ instanceId, owner });
   }
 
+  async renewLock(lock: Lock): Promise<Result<boolean>> {
+    return ok(this.locks.get(lock.instanceId) === lock.owner);
+  }
+
   async releaseLock(lock: Lock): Promise<Result<void>> {
     if (this.locks.get(lock.instanceId) === lock.owner) this.locks.delete(lock.instanceId);
     return ok(undefined);

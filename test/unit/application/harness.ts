@@ -6,7 +6,9 @@ import { CatalogService } from '../../../src/application/catalog-service.js';
 import { InstanceObjects } from '../../../src/application/instance-objects.js';
 import { InstanceReadiness } from '../../../src/application/instance-readiness.js';
 import { InstanceRecords } from '../../../src/application/instance-records.js';
+import { InstanceRemoval } from '../../../src/application/instance-removal.js';
 import { OperationJobs } from '../../../src/application/operation-jobs.js';
+import { OperationReconciler } from '../../../src/application/operation-reconciler.js';
 import type { BindRequest, Caller, ProvisionRequest } from '../../../src/application/requests.js';
 import type { BrokerSettings } from '../../../src/application/settings.js';
 import { Bind } from '../../../src/application/use-cases/bind.js';
@@ -26,6 +28,7 @@ export const SETTINGS: BrokerSettings = {
   readinessPollMs: 1_000,
   lockWaitMs: 1_000,
   lockTtlMs: 60_000,
+  reconcileIntervalMs: 10_000,
   tombstoneMs: 60 * 60_000,
 };
 
@@ -49,14 +52,17 @@ export function makeBroker(setup: Setup = {}) {
   const jobs = new OperationJobs();
   const credentials = new BindingCredentials(secrets);
   const readiness = new InstanceReadiness(store, cluster, records, objects, logger, SETTINGS, runtime);
+  const removal = new InstanceRemoval(store, records, objects, logger, SETTINGS);
+  const deprovision = new Deprovision(store, records, objects, removal, jobs, logger, SETTINGS, runtime);
   return {
     config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs,
     provision: new Provision(catalog, store, records, objects, jobs, logger, SETTINGS, runtime),
-    deprovision: new Deprovision(store, records, objects, jobs, logger, SETTINGS, runtime),
+    deprovision,
+    reconciler: new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, SETTINGS),
     updateInstance: new UpdateInstance(records),
     fetchInstance: new FetchInstance(records),
-    lastOperation: new LastOperation(records, readiness),
-    bind: new Bind(catalog, store, records, credentials, runtime),
+    lastOperation: new LastOperation(records, readiness, removal),
+    bind: new Bind(catalog, store, records, credentials, SETTINGS, runtime),
     unbind: new Unbind(store),
     fetchBinding: new FetchBinding(catalog, store, records, credentials),
     inventory: new Inventory(store),
@@ -109,6 +115,27 @@ export async function settle(turns = 5): Promise<void> {
 }
 
 export const pollLastOperation = (broker: Broker, instanceId = 'instance-1') => broker.lastOperation.execute({ instanceId, caller: {} });
+
+/**
+ * Provisions a plan whose objects take time the only way it can be: with
+ * accepts_incomplete, running the background job and polling last_operation
+ * until it reports success (the fake cluster's workloads are ready at once).
+ */
+export async function provisionedAsync(broker: Broker, overrides: Partial<ProvisionRequest> = {}): Promise<void> {
+  const request = provisionRequest({ ...overrides, acceptsIncomplete: true });
+  const accepted = await broker.provision.execute(request);
+  if (!accepted.ok || accepted.value.outcome !== 'accepted') throw new Error(`expected an accepted provision, got ${JSON.stringify(accepted)}`);
+  await broker.jobs.drain();
+  const polled = await pollLastOperation(broker, request.instanceId);
+  if (!polled.ok || polled.value.state !== 'succeeded') throw new Error(`expected a succeeded provision, got ${JSON.stringify(polled)}`);
+}
+
+/** Deprovisions with accepts_incomplete and runs the background job to its end. */
+export async function deprovisionedAsync(broker: Broker, instanceId = 'instance-1'): Promise<void> {
+  const accepted = await broker.deprovision.execute({ instanceId, acceptsIncomplete: true, caller: {} });
+  if (!accepted.ok) throw new Error(`deprovision refused: ${accepted.error.message}`);
+  await broker.jobs.drain();
+}
 
 /** Leaves instance-1 failed the way it happens for real: its Deployment never became ready in time. */
 export async function failedByTimeout(broker: Broker): Promise<void> {

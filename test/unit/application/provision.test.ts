@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { domainError } from '../../../src/domain/errors.js';
-import { INSTANCE_LABEL, MANAGED_BY_LABEL } from '../../../src/domain/resource-plan.js';
+import { INSTANCE_LABEL, MANAGED_BY_LABEL, instanceLabelValue } from '../../../src/domain/resource-plan.js';
 import { shortId } from '../../../src/domain/template-variables.js';
-import { CLIENT_NS, OTHER_NS, PROVIDER_NS, apiTemplates, configMap, dedicatedEntry, errorOf, ordered, service, template, urlEntry, valueOf } from '../builders.js';
-import { SETTINGS, failedByTimeout, makeBroker, pollLastOperation, provisionRequest, urlProvisionRequest, type Broker } from './harness.js';
+import { CLIENT_NS, OTHER_NS, PROVIDER_NS, configMap, dedicatedEntry, errorOf, ordered, quickApiTemplates, service, template, urlEntry, valueOf } from '../builders.js';
+import { SETTINGS, failedByTimeout, makeBroker, pollLastOperation, provisionRequest, provisionedAsync, urlProvisionRequest, type Broker } from './harness.js';
 
 const SHORT = shortId('instance-1');
 const CONFIG = `ConfigMap ${PROVIDER_NS}/api-config-${SHORT}`;
+const SECRET = `Secret ${PROVIDER_NS}/api-secret-${SHORT}`;
 const DEPLOYMENT = `Deployment ${PROVIDER_NS}/api-${SHORT}`;
 const SERVICE = `Service ${PROVIDER_NS}/api-${SHORT}`;
 
@@ -16,21 +17,23 @@ describe('application/provision', () => {
   let broker: Broker;
   beforeEach(() => (broker = makeBroker()));
 
-  describe('synchronously', () => {
+  describe('synchronously (a plan without kinds that take time)', () => {
+    beforeEach(() => (broker = makeBroker({ templates: quickApiTemplates() })));
+
     it('creates the objects in template order and records the instance ready', async () => {
       expect(valueOf(await broker.provision.execute(provisionRequest()))).to.deep.equal({ outcome: 'created' });
-      expect(broker.cluster.calls).to.deep.equal([`create ${CONFIG}`, `create ${DEPLOYMENT}`, `create ${SERVICE}`]);
+      expect(broker.cluster.calls).to.deep.equal([`create ${CONFIG}`, `create ${SECRET}`, `create ${SERVICE}`]);
       const record = await stored(broker);
       expect(record).to.include({ status: 'ready', consumerNamespace: CLIENT_NS, instanceName: 'my-api', entrySource: 'entry-api-v1' });
       expect(record!.operation).to.include({ type: 'provision', state: 'succeeded' });
-      expect(record!.objects.map((o) => `${o.kind} ${o.namespace}/${o.name}`)).to.deep.equal([CONFIG, DEPLOYMENT, SERVICE]);
+      expect(record!.objects.map((o) => `${o.kind} ${o.namespace}/${o.name}`)).to.deep.equal([CONFIG, SECRET, SERVICE]);
       expect(broker.store.isLocked('instance-1')).to.equal(false);
     });
 
     it('labels what it creates as the instance\'s', async () => {
       valueOf(await broker.provision.execute(provisionRequest()));
       const object = valueOf(await broker.cluster.get({ kind: 'Service', namespace: PROVIDER_NS, name: `api-${SHORT}` }));
-      expect(object?.metadata.labels).to.include({ [MANAGED_BY_LABEL]: 'mesitis', [INSTANCE_LABEL]: 'instance-1', 'mesitis/consumer-namespace': CLIENT_NS });
+      expect(object?.metadata.labels).to.include({ [MANAGED_BY_LABEL]: 'mesitis', [INSTANCE_LABEL]: instanceLabelValue('instance-1'), 'mesitis/consumer-namespace': CLIENT_NS });
     });
 
     it('records a plan without objects ready at once, touching no cluster', async () => {
@@ -43,18 +46,20 @@ describe('application/provision', () => {
       broker.cluster.failCreateOf(`api-${SHORT}`);
       const error = errorOf(await broker.provision.execute(provisionRequest()));
       expect(error.kind).to.equal('ConfigInvalid');
-      expect(broker.cluster.calls.filter((c) => !c.startsWith('list'))).to.deep.equal([`create ${CONFIG}`, `create ${DEPLOYMENT}`, `delete ${CONFIG}`]);
+      expect(broker.cluster.calls.filter((c) => !c.startsWith('list'))).to.deep.equal([
+        `create ${CONFIG}`, `create ${SECRET}`, `create ${SERVICE}`, `delete ${SECRET}`, `delete ${CONFIG}`,
+      ]);
       expect(broker.cluster.contents()).to.deep.equal([]);
       expect(broker.store.instanceCount).to.equal(0);
     });
 
     it('rolls back every created object in reverse order when the last one fails', async () => {
-      const templates = [...apiTemplates().filter((t) => t.source !== 'tpl-service'), template('tpl-service', service('svc-{{ instance.shortId }}'), ordered('30'))];
+      const templates = [...quickApiTemplates().filter((t) => t.source !== 'tpl-service'), template('tpl-service', service('svc-{{ instance.shortId }}'), ordered('30'))];
       const failing = makeBroker({ templates });
       failing.cluster.failCreateOf(`svc-${SHORT}`, domainError('Forbidden', 'services are not allowed'));
       expect(errorOf(await failing.provision.execute(provisionRequest()))).to.deep.equal(domainError('Forbidden', 'services are not allowed'));
       expect(failing.cluster.calls.filter((c) => !c.startsWith('list'))).to.deep.equal([
-        `create ${CONFIG}`, `create ${DEPLOYMENT}`, `create Service ${PROVIDER_NS}/svc-${SHORT}`, `delete ${DEPLOYMENT}`, `delete ${CONFIG}`,
+        `create ${CONFIG}`, `create ${SECRET}`, `create Service ${PROVIDER_NS}/svc-${SHORT}`, `delete ${SECRET}`, `delete ${CONFIG}`,
       ]);
       expect(failing.cluster.contents()).to.deep.equal([]);
       expect(failing.store.instanceCount).to.equal(0);
@@ -70,10 +75,10 @@ describe('application/provision', () => {
     });
 
     it('adopts a planned object that already carries this instance\'s labels', async () => {
-      const labels = { [MANAGED_BY_LABEL]: 'mesitis', [INSTANCE_LABEL]: 'instance-1' };
+      const labels = { [MANAGED_BY_LABEL]: 'mesitis', [INSTANCE_LABEL]: instanceLabelValue('instance-1') };
       broker.cluster.seed({ ...configMap(`api-config-${SHORT}`), metadata: { name: `api-config-${SHORT}`, namespace: PROVIDER_NS, labels } });
       expect(valueOf(await broker.provision.execute(provisionRequest()))).to.deep.equal({ outcome: 'created' });
-      expect(broker.cluster.contents()).to.deep.equal([CONFIG, DEPLOYMENT, SERVICE]);
+      expect(broker.cluster.contents()).to.deep.equal([CONFIG, SECRET, SERVICE]);
     });
 
     it('answers an identical repeat with exists and creates nothing more', async () => {
@@ -91,13 +96,46 @@ describe('application/provision', () => {
       expect(errorOf(await broker.provision.execute(other)).kind).to.equal('Conflict');
       expect(await stored(broker)).to.deep.equal(before);
     });
+  });
 
-    it('provisions again over a failed attempt', async () => {
-      await failedByTimeout(broker);
-      expect((await stored(broker))?.status).to.equal('failed');
-      expect(valueOf(await broker.provision.execute(provisionRequest()))).to.deep.equal({ outcome: 'created' });
-      expect((await stored(broker))?.status).to.equal('ready');
-      expect(broker.cluster.contents()).to.deep.equal([CONFIG, DEPLOYMENT, SERVICE]);
+  describe('a plan whose objects take time, without accepts_incomplete', () => {
+    const ASYNC_REQUIRED = domainError('AsyncRequired', 'this plan creates a Deployment, which needs time to become ready: send accepts_incomplete=true');
+
+    it('answers AsyncRequired before creating or recording anything', async () => {
+      expect(errorOf(await broker.provision.execute(provisionRequest()))).to.deep.equal(ASYNC_REQUIRED);
+      expect(broker.cluster.calls).to.deep.equal([]);
+      expect(broker.store.instanceCount).to.equal(0);
+      expect(broker.store.isLocked('instance-1')).to.equal(false);
+      expect(valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true }))).outcome, 'the same request with accepts_incomplete').to.equal('accepted');
+    });
+
+    for (const [kind, object] of [
+      ['ReplicaSet', { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs-{{ instance.shortId }}' }, spec: { selector: { matchLabels: { app: 'rs' } }, template: { metadata: { labels: { app: 'rs' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } }],
+      ['Pod', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pod-{{ instance.shortId }}' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }],
+    ] as const) {
+      it(`answers AsyncRequired for a plan with a ${kind} too, whatever its position`, async () => {
+        const slow = makeBroker({ templates: [...quickApiTemplates(), template(`tpl-${kind}`, object, ordered('90'))] });
+        expect(errorOf(await slow.provision.execute(provisionRequest())).kind).to.equal('AsyncRequired');
+        expect(slow.cluster.calls).to.deep.equal([]);
+        expect(slow.store.instanceCount).to.equal(0);
+      });
+    }
+
+    it('answers an identical repeat of a finished instance with exists, and a different one with Conflict', async () => {
+      await provisionedAsync(broker);
+      const before = await stored(broker);
+      const calls = broker.cluster.calls.length;
+      expect(valueOf(await broker.provision.execute(provisionRequest()))).to.deep.equal({ outcome: 'exists' });
+      expect(errorOf(await broker.provision.execute(provisionRequest({ parameters: { size: 'large' } }))).kind).to.equal('Conflict');
+      expect(broker.cluster.calls).to.have.length(calls);
+      expect(await stored(broker)).to.deep.equal(before);
+    });
+
+    it('keeps a shared URL plan and a plan of ConfigMaps, Secrets and Services synchronous', async () => {
+      expect(valueOf(await broker.provision.execute(urlProvisionRequest()))).to.deep.equal({ outcome: 'created' });
+      const quick = makeBroker({ templates: quickApiTemplates() });
+      expect(valueOf(await quick.provision.execute(provisionRequest()))).to.deep.equal({ outcome: 'created' });
+      expect((await stored(quick))?.status).to.equal('ready');
     });
   });
 
@@ -202,6 +240,14 @@ describe('application/provision', () => {
       const status = valueOf(await pollLastOperation(broker));
       expect(status).to.deep.equal({ state: 'failed', description: `${SERVICE} already exists and does not belong to this instance` });
       expect(broker.cluster.contents()).to.deep.equal([SERVICE]);
+    });
+
+    it('provisions again over a failed attempt', async () => {
+      await failedByTimeout(broker);
+      expect((await stored(broker))?.status).to.equal('failed');
+      await provisionedAsync(broker);
+      expect((await stored(broker))?.status).to.equal('ready');
+      expect(broker.cluster.contents()).to.deep.equal([CONFIG, DEPLOYMENT, SERVICE]);
     });
 
     it('does not delete someone else\'s object when the failed instance is deprovisioned', async () => {

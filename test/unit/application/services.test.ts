@@ -39,17 +39,18 @@ describe('application/catalog-service', () => {
 });
 
 describe('application/instance-records', () => {
-  it('finishes an operation it still owns and ignores one that was superseded', async () => {
+  it('applies a transition for the operation that owns the record and ignores a superseded one or one that does not apply', async () => {
     const store = new FakeStore();
     const runtime = new FakeRuntime();
     const records = new InstanceRecords(store, SETTINGS, runtime);
     valueOf(await store.createInstance(instanceRecord({ status: 'provisioning', operation: { id: 'op-1', type: 'provision', state: 'in progress', startedAt: 'x' } })));
 
-    expect(valueOf(await records.finish('instance-1', 'op-0', 'failed', 'failed'))).to.equal('superseded');
+    expect(valueOf(await records.apply('instance-1', 'op-0', { type: 'provisionFailed', reason: 'x', rolledBack: true }))).to.equal('superseded');
     expect(valueOf(await store.getInstance('instance-1'))?.record.status).to.equal('provisioning');
+    expect(valueOf(await records.apply('instance-1', 'op-1', { type: 'removed' }))).to.equal('superseded');
 
     runtime.advance(5000);
-    expect(valueOf(await records.finish('instance-1', 'op-1', 'succeeded', 'ready', 'done'))).to.equal('recorded');
+    expect(valueOf(await records.apply('instance-1', 'op-1', { type: 'becameReady', description: 'done' }))).to.equal('recorded');
     const record = valueOf(await store.getInstance('instance-1'))?.record;
     expect(record?.status).to.equal('ready');
     expect(record?.operation).to.deep.equal({ id: 'op-1', type: 'provision', state: 'succeeded', startedAt: 'x', finishedAt: '2024-05-01T12:00:05.000Z', description: 'done' });

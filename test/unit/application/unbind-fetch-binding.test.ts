@@ -53,11 +53,12 @@ describe('application/fetch-binding', () => {
     expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: { viewNamespace: OTHER_NS } })).kind).to.equal('NotFound');
   });
 
-  it('reports a plan that left the catalog as a configuration error', async () => {
+  it('still answers when the plan left the catalog: coordinates pinned, catalog values gone with their entry', async () => {
     const broker = makeBroker();
     valueOf(await broker.provision.execute(urlProvisionRequest()));
     valueOf(await broker.bind.execute(bindRequest()));
     broker.config.set({ entries: [dedicatedEntry()], templates: [], problems: [] });
-    expect(errorOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} })).kind).to.equal('ConfigInvalid');
+    const answer = valueOf(await broker.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} }));
+    expect(answer.credentials).to.deep.equal({ type: 'postgres', provider: 'data', host: 'db.example.com', port: 5432, uri: 'postgres://db.example.com:5432/app' });
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { CatalogEntry } from '../../../src/domain/catalog-entry.js';
 import { assembleCatalog, findPlan, visibleTo, type ProviderConfig } from '../../../src/domain/catalog.js';
 import type { ResourceTemplate } from '../../../src/domain/resource-template.js';
-import { CLIENT_NS, OTHER_NS, SERVICE_ID, apiTemplates, dedicatedEntry, template, urlEntry } from '../builders.js';
+import { CLIENT_NS, OTHER_NS, SERVICE_ID, URL_PLAN_ID, apiTemplates, dedicatedEntry, template, urlEntry } from '../builders.js';
 
 const config = (entries: CatalogEntry[], templates: ResourceTemplate[] = []): ProviderConfig => ({ entries, templates, problems: [] });
 const v2 = (overrides: Partial<CatalogEntry> = {}) =>
@@ -38,6 +38,43 @@ describe('domain/catalog', () => {
           { source: 'b-entry', field: 'uuid', message: `plan id "${first.planId}" is already used by a-entry` },
         ]);
       }
+    });
+
+    describe('which of two clashing entries keeps serving', () => {
+      const created = (pairs: Record<string, string>) => new Map(Object.entries(pairs));
+
+      it('the one whose ConfigMap was created first, even when its name sorts later', () => {
+        const older = urlEntry({ source: 'z-entry' });
+        const newer = v2({ source: 'a-entry', planId: older.planId });
+        for (const entries of [[older, newer], [newer, older]]) {
+          const catalog = assembleCatalog({ ...config(entries), created: created({ 'z-entry': '2026-01-01T10:00:00Z', 'a-entry': '2026-01-01T10:00:01Z' }) });
+          expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['z-entry']);
+          expect(catalog.problems).to.deep.equal([
+            { source: 'a-entry', field: 'uuid', message: `plan id "${older.planId}" is already used by z-entry` },
+          ]);
+        }
+      });
+
+      it('the older one for a duplicate (team, offering, version) too', () => {
+        const catalog = assembleCatalog({
+          ...config([v2({ source: 'a-entry', version: 'v1' }), urlEntry({ source: 'b-entry' })]),
+          created: created({ 'b-entry': '2026-01-01T10:00:00Z', 'a-entry': '2026-03-01T00:00:00Z' }),
+        });
+        expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['b-entry']);
+        expect(catalog.problems.map((p) => [p.source, p.field])).to.deep.equal([['a-entry', 'version']]);
+      });
+
+      it('by ConfigMap name when created in the same second, and after every dated entry when undated', () => {
+        const entries = [urlEntry({ source: 'b-entry' }), v2({ source: 'a-entry', planId: URL_PLAN_ID }), v2({ source: '0-undated', planId: URL_PLAN_ID, version: 'v3' })];
+        const catalog = assembleCatalog({ ...config(entries), created: created({ 'a-entry': '2026-01-01T10:00:00Z', 'b-entry': '2026-01-01T10:00:00Z' }) });
+        expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['a-entry']);
+        expect(catalog.problems.map((p) => p.source)).to.deep.equal(['b-entry', '0-undated']);
+      });
+
+      it('lists accepted plans in ConfigMap-name order whatever their age', () => {
+        const catalog = assembleCatalog({ ...config([urlEntry(), v2()]), created: created({ 'entry-db-v2': '2020-01-01T00:00:00Z', 'entry-db-v1': '2026-01-01T00:00:00Z' }) });
+        expect(catalog.offerings[0]!.plans.map((p) => p.source)).to.deep.equal(['entry-db-v1', 'entry-db-v2']);
+      });
     });
 
     it('refuses a duplicate version of the same offering', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { KubeObject } from '../../../src/domain/kube-object.js';
-import { isReady } from '../../../src/domain/readiness.js';
+import { isReady, takesTime } from '../../../src/domain/readiness.js';
 import { configMap, deployment, service } from '../builders.js';
 
 const withStatus = (object: KubeObject, status: Record<string, unknown>): KubeObject => ({ ...object, status });
@@ -10,6 +10,11 @@ const replicaSet = (replicas?: number): KubeObject => ({
 const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} };
 
 describe('domain/readiness', () => {
+  it('says which kinds take time to become ready or to go: workloads, not configuration or Services', () => {
+    for (const kind of ['Deployment', 'ReplicaSet', 'Pod']) expect(takesTime(kind), kind).to.equal(true);
+    for (const kind of ['ConfigMap', 'Secret', 'Service']) expect(takesTime(kind), kind).to.equal(false);
+  });
+
   describe('Deployment', () => {
     it('is ready when enough replicas are available and updated', () => {
       expect(isReady(withStatus(deployment('d', 2), { availableReplicas: 2, updatedReplicas: 2 }))).to.equal(true);

@@ -50,7 +50,7 @@ describe('domain/resource-plan', () => {
     expect(object.metadata.labels).to.deep.equal({
       app: 'api',
       'app.kubernetes.io/managed-by': 'mesitis',
-      'mesitis/instance': 'instance-1',
+      'mesitis/instance': instanceLabelValue('instance-1'),
       'mesitis/offering': 'api',
       'mesitis/consumer-namespace': CLIENT_NS,
     });
@@ -72,12 +72,20 @@ describe('domain/resource-plan', () => {
     }
   });
 
-  it('hashes the instance id into the label when the id is not a valid label value', () => {
+  it('always hashes the instance id into the label, valid label value or not', () => {
     const id = 'Instance/With Spaces';
     const label = one(configMap('c'), facts({ instanceId: id })).metadata.labels?.[INSTANCE_LABEL];
-    expect(label).to.equal(`h-${sha1Hex(id)}`);
+    expect(label).to.equal(`i-${sha1Hex(id)}`);
     expect(isLabelValue(label!)).to.equal(true);
-    expect(instanceLabelValue('x'.repeat(64))).to.equal(`h-${sha1Hex('x'.repeat(64))}`);
+    expect(instanceLabelValue('x'.repeat(64))).to.equal(`i-${sha1Hex('x'.repeat(64))}`);
+    expect(instanceLabelValue('instance-1')).to.equal(`i-${sha1Hex('instance-1')}`);
+  });
+
+  it('gives no id the label of another: an id spelled like another id\'s label gets a label of its own', () => {
+    const victim = 'Victim Instance';
+    const forged = instanceLabelValue(victim);
+    expect(instanceLabelValue(forged)).to.not.equal(forged);
+    expect(ownedBy(one(configMap('c'), facts({ instanceId: victim })), forged)).to.equal(false);
   });
 
   it('cannot have structure injected through a parameter value', () => {
@@ -111,6 +119,61 @@ describe('domain/resource-plan', () => {
     expect(error.message).to.contain('resource ConfigMap tpl');
   });
 
+  describe('naming rules of each kind, checked before anything is created', () => {
+    const deploymentWith = (labels: Record<string, string>): KubeObject => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api-{{ instance.shortId }}', labels },
+      spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api', ...labels } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    });
+    const refused = (object: KubeObject, instance = facts()) => errorOf(planResources(dedicatedEntry(), [template('tpl', object)], instance));
+
+    it('refuses a parameter that makes a Service name with a dot, naming the parameter', () => {
+      const error = refused(service('svc-{{ parameters.suffix }}'), facts({ parameters: { suffix: 'a.b' } }));
+      expect(error.kind).to.equal('InvalidRequest');
+      expect(error.message).to.contain('parameter "suffix"').and.to.contain('"svc-a.b"').and.to.contain('metadata.name');
+      // The same value is a valid ConfigMap name: the rule is the kind's own.
+      expect(one(configMap('svc-{{ parameters.suffix }}'), facts({ parameters: { suffix: 'a.b' } })).metadata.name).to.equal('svc-a.b');
+    });
+
+    it('refuses a parameter that makes a Service name longer than 63 characters', () => {
+      const error = refused(service('svc-{{ parameters.suffix }}'), facts({ parameters: { suffix: 'x'.repeat(60) } }));
+      expect(error.kind).to.equal('InvalidRequest');
+      expect(error.message).to.contain('parameter "suffix"');
+      expect(one(service('svc-{{ parameters.suffix }}'), facts({ parameters: { suffix: 'x'.repeat(59) } })).metadata.name).to.have.length(63);
+    });
+
+    it('refuses a parameter that makes an invalid label value, in metadata or the pod template', () => {
+      const error = refused(deploymentWith({ tier: '{{ parameters.tier }}' }), facts({ parameters: { tier: 'front end' } }));
+      expect(error.kind).to.equal('InvalidRequest');
+      expect(error.message).to.contain('parameter "tier"').and.to.contain('metadata.labels.tier');
+      expect(one(deploymentWith({ tier: '{{ parameters.tier }}' }), facts({ parameters: { tier: 'front' } })).metadata.labels).to.include({ tier: 'front' });
+    });
+
+    it('refuses context.instance_name in a label when it is no valid label value, naming it', () => {
+      const error = refused(deploymentWith({ name: '{{ instance.name }}' }), facts({ instanceName: 'My API (test)' }));
+      expect(error.kind).to.equal('InvalidRequest');
+      expect(error.message).to.contain('context.instance_name');
+      const selector = refused({ ...service('s'), spec: { selector: { app: 'a' } }, metadata: { name: 's', labels: { owner: '{{ instance.name }}' } } }, facts({ instanceName: 'x'.repeat(64) }));
+      expect(selector.message).to.contain('context.instance_name');
+    });
+
+    it('refuses a parameter in spec.selector.matchLabels that makes an invalid value', () => {
+      const object: KubeObject = {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' },
+        spec: { selector: { matchLabels: { app: '{{ parameters.app }}' } }, template: { metadata: { labels: { app: 'ok' } }, spec: { containers: [] } } },
+      };
+      const error = refused(object, facts({ parameters: { app: 'a/b' } }));
+      expect(error.kind).to.equal('InvalidRequest');
+      expect(error.message).to.contain('parameter "app"').and.to.contain('spec.selector.matchLabels.app');
+    });
+
+    it('blames the template, not the caller, for a bad name or label it wrote itself', () => {
+      const badService = refused(service('api.{{ instance.shortId }}'));
+      expect(badService.kind).to.equal('ConfigInvalid');
+      expect(badService.message).to.contain('resource ConfigMap tpl');
+      expect(refused(deploymentWith({ tier: 'front end' })).kind).to.equal('ConfigInvalid');
+    });
+  });
+
   it('uses a placeholder for a missing parameter in placeholder mode', () => {
     const objects = valueOf(planResources(dedicatedEntry(), [template('tpl', configMap('c-{{ parameters.size }}'))], facts(), 'placeholder'));
     expect(objects[0]!.metadata.name).to.equal('c-x');
@@ -130,7 +193,7 @@ describe('domain/resource-plan', () => {
 
   describe('ownership', () => {
     it('selects managed objects of the instance by label', () => {
-      expect(instanceSelector('instance-1')).to.equal('app.kubernetes.io/managed-by=mesitis,mesitis/instance=instance-1');
+      expect(instanceSelector('instance-1')).to.equal(`app.kubernetes.io/managed-by=mesitis,mesitis/instance=i-${sha1Hex('instance-1')}`);
     });
 
     it('owns an object carrying both labels for the instance, and nothing else', () => {
@@ -138,7 +201,7 @@ describe('domain/resource-plan', () => {
       expect(ownedBy(mine, 'instance-1')).to.equal(true);
       expect(ownedBy(mine, 'instance-2')).to.equal(false);
       expect(ownedBy(configMap('c'), 'instance-1')).to.equal(false);
-      expect(ownedBy({ ...mine, metadata: { name: 'c', labels: { [INSTANCE_LABEL]: 'instance-1' } } }, 'instance-1')).to.equal(false);
+      expect(ownedBy({ ...mine, metadata: { name: 'c', labels: { [INSTANCE_LABEL]: instanceLabelValue('instance-1') } } }, 'instance-1')).to.equal(false);
     });
   });
 });

@@ -58,8 +58,3 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $namespaces | uniq | toJson }}
 {{- end }}
 
-{{- define "mesitis.validate" -}}
-{{- if and (gt (int .Values.replicaCount) 1) (not .Values.redis.url) }}
-{{- fail "replicaCount > 1 needs redis.url: with state in memory each replica would keep its own instances" }}
-{{- end }}
-{{- end }}

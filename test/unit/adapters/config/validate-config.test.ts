@@ -108,4 +108,40 @@ describe('adapters/config/validate-config', () => {
     const report = validateConfig([mapping]);
     expect(report.problems.map((p) => [p.source, p.field])).to.deep.equal([['entry', 'data.wrapped-resource'], ['entry', '']]);
   });
+
+  describe('ConfigMaps the broker would skip, and labels it would read other than meant', () => {
+    const configMap = (name: string, labels: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels },
+      data: { 'wrapped-resource': '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}' },
+    });
+    const noticed = (...objects: KubeObject[]) => validateConfig(objects).notices.map((n) => [n.source, n.field]);
+
+    it('notices disabled entries, however disabled', () => {
+      expect(noticed(
+        configMap('off', { 'mesitis/kind': 'catalog-entry', 'mesitis/enabled': 'false' }),
+        configMap('unlabelled', { 'mesitis/kind': 'catalog-entry' }),
+      )).to.deep.equal([['off', 'metadata.labels.mesitis/enabled'], ['unlabelled', 'metadata.labels.mesitis/enabled']]);
+    });
+
+    it('notices a kind that looks like a misspelt catalog-entry, and no ordinary template kind', () => {
+      const near = ['Catalog-Entry', 'catalog_entry', 'catalog-entries', 'catalogentry', 'catalog-entri', 'catalog'];
+      expect(noticed(...near.map((kind, i) => configMap(`c${i}`, { 'mesitis/kind': kind, 'mesitis/enabled': 'true' })))).to.have.length(near.length);
+      const far = ['wrapped-configmap', 'template', 'resource', 'wrapped-deployment'];
+      expect(noticed(...far.map((kind, i) => configMap(`t${i}`, { 'mesitis/kind': kind, 'mesitis/enabled': 'true' })))).to.deep.equal([]);
+    });
+
+    it('notices Mesitis labels without mesitis/kind, and leaves other ConfigMaps alone', () => {
+      expect(noticed(configMap('forgot-kind', { 'mesitis/enabled': 'true' }), configMap('someone-else', { app: 'x' })))
+        .to.deep.equal([['forgot-kind', 'metadata.labels.mesitis/kind']]);
+    });
+
+    it('reports a mesitis/order that is not a whole number as a problem, accepting negative and padded ones', () => {
+      const order = (value: string) => configMap(`order-${value.trim() || 'blank'}`, { 'mesitis/kind': 'template', 'mesitis/enabled': 'true', 'mesitis/order': value });
+      const report = validateConfig([order('first'), order('1.5'), order('-2'), order(' 3 ')]);
+      expect(report.problems.map((p) => [p.source, p.field])).to.deep.equal([
+        ['order-first', 'metadata.labels.mesitis/order'], ['order-1.5', 'metadata.labels.mesitis/order'],
+      ]);
+      expect(report.notices).to.deep.equal([]);
+    });
+  });
 });

@@ -1,0 +1,92 @@
+/**
+ * The work of a deprovisioning instance, shared by the deprovision job, the
+ * reconciler and last_operation: delete every object, wait until the ones
+ * that take time (a Deployment and its Pods) are really gone, forget the
+ * bindings, then leave a tombstone. Every step is idempotent, so whoever
+ * holds the instance's lock next simply runs it again. A failure leaves the
+ * record deprovisioning, to be retried: an accepted delete is finished,
+ * never given up.
+ */
+import { describeRef, type ObjectRef } from '../domain/kube-object.js';
+import { takesTime } from '../domain/readiness.js';
+import type { InstanceRecord } from '../domain/records.js';
+import { ok, type Result } from '../domain/result.js';
+import { tryInstanceLock } from './instance-lock.js';
+import type { InstanceObjects } from './instance-objects.js';
+import type { InstanceRecords } from './instance-records.js';
+import type { Logger } from './ports/logger.js';
+import type { StateStore } from './ports/state-store.js';
+import type { BrokerSettings } from './settings.js';
+
+export class InstanceRemoval {
+  constructor(
+    private readonly store: StateStore,
+    private readonly records: InstanceRecords,
+    private readonly objects: InstanceObjects,
+    private readonly logger: Logger,
+    private readonly settings: BrokerSettings,
+  ) {}
+
+  /** Deletes everything, then finishes if nothing is left. The caller holds the instance's lock. */
+  async removeEverything(record: InstanceRecord): Promise<Result<void>> {
+    const removed = await this.objects.remove(record.id, record.objects);
+    if (!removed.ok) return this.retryLater(record, removed.error.message, removed);
+    // Just deleted: only objects with dependents can still be there (terminating until their Pods are gone).
+    return this.finishWhenGone(record, record.objects.filter((ref) => takesTime(ref.kind)));
+  }
+
+  /**
+   * For a poll of a deprovisioning instance: when nobody is working on it,
+   * finish it if its objects are gone by now. Tried once; a held lock means
+   * someone is.
+   */
+  async settle(record: InstanceRecord): Promise<Result<void>> {
+    const lock = await tryInstanceLock(this.store, this.settings, record.id);
+    if (!lock.ok || !lock.value) return lock.ok ? ok(undefined) : lock;
+    try {
+      const current = await this.records.get(record.id);
+      if (!current.ok) return current;
+      const now = current.value?.record;
+      // Its worker may have died before deleting anything: look at every object, not just the slow ones.
+      return now?.status === 'deprovisioning' && now.operation.id === record.operation.id ? await this.finishWhenGone(now, now.objects) : ok(undefined);
+    } finally {
+      await lock.value.release();
+    }
+  }
+
+  /** Finishes when none of `watched` is left; deletes again any of them not yet terminating. */
+  private async finishWhenGone(record: InstanceRecord, watched: readonly ObjectRef[]): Promise<Result<void>> {
+    const remaining = await this.objects.remaining(record.id, watched);
+    if (!remaining.ok) return this.retryLater(record, remaining.error.message, remaining);
+    const undeleted = await this.objects.deleteUnlessTerminating(remaining.value);
+    if (!undeleted.ok) return this.retryLater(record, undeleted.error.message, undeleted);
+    if (remaining.value.length > 0) {
+      const waiting = `waiting until ${remaining.value.map(describeRef).join(', ')} and what belongs to it are gone`;
+      await this.records.apply(record.id, record.operation.id, { type: 'stillRemoving', reason: waiting });
+      return ok(undefined);
+    }
+    const forgotten = await this.forgetBindings(record.id);
+    if (!forgotten.ok) return this.retryLater(record, forgotten.error.message, forgotten);
+    // The record stays as a tombstone so late polls of last_operation get 410 Gone.
+    const done = await this.records.apply(record.id, record.operation.id, { type: 'removed' });
+    if (done.ok) this.logger.info('instance deprovisioned', { instanceId: record.id, objects: record.objects.length });
+    return done.ok ? ok(undefined) : done;
+  }
+
+  private async retryLater<T>(record: InstanceRecord, reason: string, failure: Result<T>): Promise<Result<T>> {
+    await this.records.apply(record.id, record.operation.id, { type: 'stillRemoving', reason: `retrying: ${reason}` });
+    this.logger.warn('deprovision incomplete, will retry', { instanceId: record.id, reason });
+    return failure;
+  }
+
+  /** Forgets every binding of the instance; used by the synchronous path too. */
+  async forgetBindings(instanceId: string): Promise<Result<void>> {
+    const bindings = await this.store.listBindings(instanceId);
+    if (!bindings.ok) return bindings;
+    for (const binding of bindings.value) {
+      const deleted = await this.store.deleteBinding(instanceId, binding.id);
+      if (!deleted.ok) return deleted;
+    }
+    return ok(undefined);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Finishes what the records say is unfinished. Every operation writes its
+ * intent into the instance record before acting, and holds the instance's
+ * lock (renewed) while it acts. So an operation still "in progress" whose
+ * lock nobody holds was interrupted: its broker died, or a store or
+ * apiserver outage stopped it. Whichever replica finds it converges the
+ * cluster to the record, at start-up and then periodically:
+ *
+ *   provisioning   -> create what is missing (adopting what is ours), then starting
+ *   starting       -> judge readiness (ready, or failed past the timeout)
+ *   deprovisioning -> remove everything, then gone
+ *   failed with objects listed -> remove them (a rollback that could not finish)
+ *
+ * No timeouts decide that work is lost; a lock TTL decides that its worker is.
+ */
+import { describeRef, refOf, sameRef } from '../domain/kube-object.js';
+import { pendingWork } from '../domain/instance-lifecycle.js';
+import type { InstanceRecord } from '../domain/records.js';
+import { planResources } from '../domain/resource-plan.js';
+import { ok, type Result } from '../domain/result.js';
+import type { CatalogService } from './catalog-service.js';
+import { tryInstanceLock, type HeldLock } from './instance-lock.js';
+import type { InstanceObjects } from './instance-objects.js';
+import type { InstanceReadiness } from './instance-readiness.js';
+import type { InstanceRecords } from './instance-records.js';
+import type { Logger } from './ports/logger.js';
+import type { StateStore } from './ports/state-store.js';
+import { instanceFacts } from './requests.js';
+import type { BrokerSettings } from './settings.js';
+
+export interface ReconcileReport {
+  /** Records that owed work. */
+  readonly pending: number;
+  /** Of those, taken up by this pass (the others are held by a live worker). */
+  readonly resumed: number;
+  /** Of those resumed, how many could not finish this time (retried next pass). */
+  readonly failed: number;
+}
+
+/** What the reconciler needs of deprovision: the work of a deprovisioning record, under the caller's lock. */
+export interface RemovalWork {
+  removeEverything(record: InstanceRecord): Promise<Result<void>>;
+}
+
+export class OperationReconciler {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly records: InstanceRecords,
+    private readonly objects: InstanceObjects,
+    private readonly readiness: InstanceReadiness,
+    private readonly removal: RemovalWork,
+    private readonly catalog: CatalogService,
+    private readonly logger: Logger,
+    private readonly settings: BrokerSettings,
+  ) {}
+
+  /** One pass over every record. */
+  async reconcileOnce(): Promise<Result<ReconcileReport>> {
+    const listed = await this.store.listInstances();
+    if (!listed.ok) return listed;
+    const pending = listed.value.filter((record) => pendingWork(record) !== undefined);
+    let resumed = 0;
+    let failed = 0;
+    for (const record of pending) {
+      if (this.stopped) break;
+      const lock = await tryInstanceLock(this.store, this.settings, record.id);
+      if (!lock.ok || !lock.value) continue; // a live worker has it, or the store is away: next pass
+      resumed++;
+      try {
+        const done = await this.converge(record.id, lock.value);
+        if (!done.ok) {
+          failed++;
+          this.logger.warn('reconcile incomplete, will retry', { instanceId: record.id, reason: done.error.message });
+        }
+      } finally {
+        await lock.value.release();
+      }
+    }
+    return ok({ pending: pending.length, resumed, failed });
+  }
+
+  /** Runs a pass now and then every `intervalMs` until stopped. */
+  start(intervalMs: number, onPass: (report: Result<ReconcileReport>) => void = () => {}): void {
+    const pass = async () => {
+      const report = await this.reconcileOnce();
+      onPass(report);
+      if (!this.stopped) this.timer = setTimeout(() => (this.running = pass()), intervalMs);
+    };
+    this.running = pass();
+  }
+
+  /** Stops scheduling passes and waits for the current one. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async converge(id: string, lock: HeldLock): Promise<Result<void>> {
+    // Read again under the lock: the record may have moved on since the listing.
+    const stored = await this.records.get(id);
+    if (!stored.ok || !stored.value) return stored.ok ? ok(undefined) : stored;
+    const record = stored.value.record;
+    const work = pendingWork(record);
+    if (work !== undefined) this.logger.info('resuming interrupted operation', { instanceId: id, operation: record.operation.type, status: record.status });
+    switch (work) {
+      case 'create': return this.resumeCreate(record, lock);
+      case 'settle': return this.readiness.settleLocked(record);
+      case 'remove': return this.removal.removeEverything(record);
+      case 'cleanup': return this.cleanUp(record);
+      case undefined: return ok(undefined);
+    }
+  }
+
+  /**
+   * Creates what an interrupted provision had not created yet, if the entry
+   * still renders exactly the recorded plan; otherwise (the entry changed or
+   * is gone) the instance cannot be finished as it was asked for, and what
+   * exists is rolled back.
+   */
+  private async resumeCreate(record: InstanceRecord, lock: HeldLock): Promise<Result<void>> {
+    const entry = this.catalog.findPlan(record.serviceId, record.planId);
+    const plan = entry ? planResources(entry, this.catalog.catalog().templates, instanceFacts(entry, record)) : undefined;
+    const samePlan = plan?.ok === true && plan.value.length === record.objects.length &&
+      plan.value.every((object, i) => sameRef(refOf(object), record.objects[i]!));
+    if (!plan?.ok || !samePlan) {
+      const removed = await this.objects.remove(record.id, record.objects);
+      const reason = 'provisioning was interrupted and its plan has changed since; provision again';
+      const failed = await this.records.apply(record.id, record.operation.id, { type: 'provisionFailed', reason, rolledBack: removed.ok });
+      return removed.ok ? (failed.ok ? ok(undefined) : failed) : removed;
+    }
+    const created = await this.objects.create(record.id, plan.value, () => lock.held);
+    if (!lock.held) return ok(undefined);
+    const event = created.ok
+      ? ({ type: 'objectsCreated', objects: created.value } as const)
+      : ({ type: 'provisionFailed', reason: created.error.message, rolledBack: created.error.rolledBack } as const);
+    const applied = await this.records.apply(record.id, record.operation.id, event);
+    if (!created.ok) this.logger.warn('resumed provision failed', { instanceId: record.id, reason: created.error.message, objects: record.objects.map(describeRef).join(', ') });
+    return applied.ok ? ok(undefined) : applied;
+  }
+
+  private async cleanUp(record: InstanceRecord): Promise<Result<void>> {
+    const removed = await this.objects.remove(record.id, record.objects);
+    if (!removed.ok) return removed;
+    const applied = await this.records.apply(record.id, record.operation.id, { type: 'leftoversRemoved' });
+    return applied.ok ? ok(undefined) : applied;
+  }
+}

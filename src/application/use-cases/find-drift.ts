@@ -1,0 +1,169 @@
+/**
+ * Drift between what the records say and what the cluster holds, as the
+ * providing team's doctor sees it. Three kinds:
+ *
+ *   orphan  an object labelled as ours (managed-by=mesitis, one of this
+ *           installation's offerings, in a namespace its entries target)
+ *           whose instance label no live record carries;
+ *   missing an instance `ready` or `starting` whose recorded object is not in
+ *           the cluster (absent, or replaced: another uid under its name);
+ *   stuck   a record that still owes work (pendingWork) whose lock nobody
+ *           holds: no broker is finishing it.
+ *
+ * Objects are listed before the records they are judged against: a record
+ * is written before its objects are created, so an object seen in the
+ * listing either has its record in the later record listing or has none.
+ * The other order would call a provision's fresh objects orphans.
+ *
+ * Objects carry no installation label, so two installations whose entries
+ * target one namespace are told apart by offering only: an object of an
+ * offering this catalog does not have is another installation's and is left
+ * out. Two installations with an offering of the same name in one target
+ * namespace are not told apart (docs/operations.md).
+ */
+import type { CatalogEntry } from '../../domain/catalog-entry.js';
+import { pendingWork } from '../../domain/instance-lifecycle.js';
+import { ownedRefOf, SUPPORTED_KINDS, type KubeObject, type ObjectRef } from '../../domain/kube-object.js';
+import type { InstanceRecord, InstanceStatus, OperationType } from '../../domain/records.js';
+import { INSTANCE_LABEL, instanceLabelValue, MANAGED_BY_LABEL, OFFERING_LABEL } from '../../domain/resource-plan.js';
+import { ok, type Result } from '../../domain/result.js';
+import type { CatalogService } from '../catalog-service.js';
+import type { ClusterApi } from '../ports/cluster-api.js';
+import type { StateStore } from '../ports/state-store.js';
+
+export interface OrphanObject {
+  /** With the uid listed, so a removal deletes that very object and nothing put under its name since. */
+  readonly ref: ObjectRef;
+  readonly instanceLabel?: string;
+  readonly offering: string;
+  /** Only an object with an instance label is removed by --fix; one without is a person's to judge. */
+  readonly removable: boolean;
+}
+
+export interface MissingObjects {
+  readonly instanceId: string;
+  readonly status: InstanceStatus;
+  readonly consumerNamespace: string;
+  readonly missing: readonly ObjectRef[];
+}
+
+export interface StuckOperation {
+  readonly instanceId: string;
+  readonly status: InstanceStatus;
+  readonly operation: OperationType;
+  readonly work: NonNullable<ReturnType<typeof pendingWork>>;
+  readonly startedAt: string;
+}
+
+export interface DriftReport {
+  readonly orphans: readonly OrphanObject[];
+  readonly missing: readonly MissingObjects[];
+  readonly stuck: readonly StuckOperation[];
+  readonly scanned: { readonly namespaces: readonly string[]; readonly records: number; readonly objects: number };
+}
+
+export const isClean = (report: DriftReport): boolean =>
+  report.orphans.length === 0 && report.missing.length === 0 && report.stuck.length === 0;
+
+/** Held only for the instant it takes to learn that nobody else holds it. */
+const PROBE_LOCK_TTL_MS = 5_000;
+const MANAGED = `${MANAGED_BY_LABEL}=mesitis`;
+const keyOf = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
+
+/** Namespace -> offerings this installation's dedicated entries create objects for there. */
+function targets(entries: readonly CatalogEntry[]): Map<string, Set<string>> {
+  const byNamespace = new Map<string, Set<string>>();
+  for (const entry of entries) {
+    if (entry.provisioner.kind !== 'NewClusterObjects') continue;
+    const offerings = byNamespace.get(entry.provisioner.namespace) ?? new Set<string>();
+    byNamespace.set(entry.provisioner.namespace, offerings.add(entry.offering));
+  }
+  return byNamespace;
+}
+
+export class FindDrift {
+  constructor(
+    private readonly cluster: ClusterApi,
+    private readonly store: StateStore,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  async execute(): Promise<Result<DriftReport>> {
+    const places = targets(this.catalog.catalog().offerings.flatMap((offering) => offering.plans));
+    const listed = await this.listOurs(places);
+    if (!listed.ok) return listed;
+    const records = await this.store.listInstances();
+    if (!records.ok) return records;
+    const missing = await this.findMissing(records.value, listed.value);
+    if (!missing.ok) return missing;
+    const stuck = await this.findStuck(records.value);
+    if (!stuck.ok) return stuck;
+    return ok({
+      orphans: this.findOrphans(records.value, listed.value),
+      missing: missing.value,
+      stuck: stuck.value,
+      scanned: { namespaces: [...places.keys()].sort(), records: records.value.length, objects: listed.value.length },
+    });
+  }
+
+  /** Every object of ours in the target namespaces: labelled managed-by=mesitis, of one of our offerings there. */
+  private async listOurs(places: Map<string, Set<string>>): Promise<Result<KubeObject[]>> {
+    const found: KubeObject[] = [];
+    for (const [namespace, offerings] of places) {
+      for (const kind of SUPPORTED_KINDS) {
+        const listed = await this.cluster.list(kind, namespace, MANAGED);
+        if (!listed.ok) return listed;
+        found.push(...listed.value.filter((object) => offerings.has(object.metadata.labels?.[OFFERING_LABEL] ?? '')));
+      }
+    }
+    return ok(found);
+  }
+
+  private findOrphans(records: readonly InstanceRecord[], objects: readonly KubeObject[]): OrphanObject[] {
+    // A tombstone owns nothing: whatever still carries its label was left behind.
+    const owned = new Set(records.filter((record) => record.status !== 'gone').map((record) => instanceLabelValue(record.id)));
+    return objects.flatMap((object): OrphanObject[] => {
+      const label = object.metadata.labels?.[INSTANCE_LABEL];
+      if (label !== undefined && owned.has(label)) return [];
+      const offering = object.metadata.labels?.[OFFERING_LABEL] ?? '';
+      return [{ ref: ownedRefOf(object), offering, removable: label !== undefined && label !== '', ...(label !== undefined ? { instanceLabel: label } : {}) }];
+    });
+  }
+
+  /** Recorded objects of usable instances that are gone, or replaced by another object under the name. */
+  private async findMissing(records: readonly InstanceRecord[], objects: readonly KubeObject[]): Promise<Result<MissingObjects[]>> {
+    const seen = new Map(objects.map((object) => [keyOf(ownedRefOf(object)), ownedRefOf(object)] as const));
+    const found: MissingObjects[] = [];
+    for (const record of records.filter((r) => r.status === 'ready' || r.status === 'starting')) {
+      const missing: ObjectRef[] = [];
+      for (const ref of record.objects) {
+        // Not in the labelled listing (someone took the label off, or another namespace): ask for it by name.
+        let present = seen.get(keyOf(ref));
+        if (present === undefined) {
+          const read = await this.cluster.get(ref);
+          if (!read.ok) return read;
+          present = read.value ? ownedRefOf(read.value) : undefined;
+        }
+        if (present === undefined || (ref.uid !== undefined && present.uid !== ref.uid)) missing.push(ref);
+      }
+      if (missing.length > 0) found.push({ instanceId: record.id, status: record.status, consumerNamespace: record.consumerNamespace, missing });
+    }
+    return ok(found);
+  }
+
+  /** Records owing work whose lock is free: taking it for an instant is the only way to know, and proves it. */
+  private async findStuck(records: readonly InstanceRecord[]): Promise<Result<StuckOperation[]>> {
+    const found: StuckOperation[] = [];
+    for (const record of records) {
+      const work = pendingWork(record);
+      if (work === undefined) continue;
+      const lock = await this.store.acquireLock(record.id, PROBE_LOCK_TTL_MS);
+      if (!lock.ok) return lock;
+      if (lock.value === undefined) continue; // a broker is working on it
+      const released = await this.store.releaseLock(lock.value);
+      if (!released.ok) return released;
+      found.push({ instanceId: record.id, status: record.status, operation: record.operation.type, work, startedAt: record.operation.startedAt });
+    }
+    return ok(found);
+  }
+}
