@@ -22,7 +22,7 @@ const BROKER_NAMESPACE = 'bench-rollout-broker';
 const TARGET_NAMESPACE = 'bench-rollout-target';
 const POLL_MS = 50;
 const STEP_TIMEOUT_MS = 120_000;
-const offering = dedicatedOffering(BROKER_NAMESPACE, TARGET_NAMESPACE, 2, 5);
+const offering = dedicatedOffering(BROKER_NAMESPACE, TARGET_NAMESPACE, 2, 6, true);
 
 interface Sample {
   /** PUT sent -> last_operation says succeeded. */

@@ -44,12 +44,13 @@ export function catalogEntries(brokerNamespace: string, count: number): KubeObje
 
 /**
  * The kinds of a plan of n objects: one Service, one Secret, then ConfigMaps.
- * No workload: a plan with one must be provisioned asynchronously and its
- * time is the rollout's (the rollout scenario measures that); these plans
- * measure the broker's own work, synchronously.
+ * No workload by default: a plan with one must be provisioned asynchronously
+ * and its time is the rollout's (the rollout scenario asks for a Deployment
+ * first and measures that); the others measure the broker's own work,
+ * synchronously.
  */
-export function planKinds(n: number): SupportedKind[] {
-  const order: SupportedKind[] = ['Service', 'Secret'];
+export function planKinds(n: number, workload = false): SupportedKind[] {
+  const order: SupportedKind[] = workload ? ['Deployment', 'Service', 'Secret'] : ['Service', 'Secret'];
   return Array.from({ length: n }, (_, i) => order[i] ?? 'ConfigMap');
 }
 
@@ -86,8 +87,8 @@ export interface DedicatedOffering {
 }
 
 /** A ProvisionNewClusterObjects entry whose plan makes `objects` objects in `targetNamespace`. */
-export function dedicatedOffering(brokerNamespace: string, targetNamespace: string, objects: number, group = 2): DedicatedOffering {
-  const offering = `dedicated-${objects}`;
+export function dedicatedOffering(brokerNamespace: string, targetNamespace: string, objects: number, group = 2, workload = false): DedicatedOffering {
+  const offering = `dedicated-${objects}${workload ? '-workload' : ''}`;
   const planId = benchUuid(group, objects);
   const objectName = (i: number) => `${offering}-{{ instance.shortId }}-${i}`;
   const entry = entryConfigMap(brokerNamespace, `entry-${offering}`, {
@@ -97,7 +98,7 @@ export function dedicatedOffering(brokerNamespace: string, targetNamespace: stri
     provisiondata: { namespace: targetNamespace, name: objectName(0), labelSelector: `mesitis/offering=${offering}` },
     credentialkind: 'CredentialFromCatalog', credentialdata: { username: 'app', password: 'generated-password' },
   });
-  const templates = planKinds(objects).map((kind, i): KubeObject => ({
+  const templates = planKinds(objects, workload).map((kind, i): KubeObject => ({
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: {
       name: `${offering}-template-${String(i).padStart(2, '0')}`, namespace: brokerNamespace,
