@@ -4,6 +4,7 @@
  * credentials come from are closed sets of kinds.
  */
 import { uuidV5 } from './hash.js';
+import { isDnsLabel } from './kubernetes-names.js';
 
 export type Provisioner =
   | { readonly kind: 'NonClusterURL'; readonly url: string }
@@ -66,7 +67,6 @@ export const mayUse = (entry: Pick<CatalogEntry, 'whitelist'>, namespace: string
   entry.whitelist.includes(namespace);
 
 const CLI_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Invariants a decoded entry must still satisfy; each broken one is a problem. */
 export function checkEntry(entry: CatalogEntry): ConfigProblem[] {
@@ -78,13 +78,13 @@ export function checkEntry(entry: CatalogEntry): ConfigProblem[] {
   if (entry.planId.trim() === '') problem('uuid', 'must not be empty');
   if (entry.serviceId.trim() === '') problem('serviceuuid', 'must not be empty');
   entry.whitelist.forEach((namespace, i) => {
-    if (!DNS_LABEL.test(namespace)) problem(`whitelist[${i}]`, `"${namespace}" is not a namespace name`);
+    if (!isDnsLabel(namespace)) problem(`whitelist[${i}]`, `"${namespace}" is not a namespace name`);
   });
   const provisioner = entry.provisioner;
   if (provisioner.kind === 'NonClusterURL' && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(provisioner.url)) {
     problem('provisiondata.url', `"${provisioner.url}" is not an absolute URL`);
   }
-  if (provisioner.kind !== 'NonClusterURL' && !DNS_LABEL.test(provisioner.namespace)) {
+  if (provisioner.kind !== 'NonClusterURL' && !isDnsLabel(provisioner.namespace)) {
     problem('provisiondata.namespace', `"${provisioner.namespace}" is not a namespace name`);
   }
   return problems;

@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { err, ok, type Result } from '../../domain/result.js';
 import { currentCluster, currentNamespace, currentUser, loadKubeConfig } from './kubeconfig.js';
 import type { FlagValues } from './verb-arguments.js';
+import { isDnsLabel } from '../../domain/kubernetes-names.js';
 
 export type BrokerAuth =
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
@@ -37,7 +38,6 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_BROKER_URL = 'http://127.0.0.1:8080';
 /** OSB requires a non-empty organization_guid; a consumer without a kubeconfig still needs one. */
 export const DEFAULT_CLUSTER_ID = 'kubernetes';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function brokerUrl(values: FlagValues, env: Env): Result<string, string> {
   const text = values['broker-url'] ?? env['MESITIS_URL'] ?? DEFAULT_BROKER_URL;
@@ -84,7 +84,7 @@ export function consumerContext(values: FlagValues, env: Env): Result<ConsumerCo
     const why = kube.problem ?? (kube.config ? 'the current kube context names no namespace' : 'no kubeconfig found');
     return err(`no consumer namespace: pass -n NAMESPACE or set one in the current kube context (${why})`);
   }
-  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) return err(`"${namespace}" is not a namespace name`);
+  if (!isDnsLabel(namespace)) return err(`"${namespace}" is not a namespace name`);
   const clusterId = values['cluster-id'] ?? env['MESITIS_CLUSTER_ID'] ?? currentCluster(kube.config) ?? DEFAULT_CLUSTER_ID;
   if (clusterId.trim() === '') return err('the cluster id must not be empty (--cluster-id or MESITIS_CLUSTER_ID)');
   const url = brokerUrl(values, env);

@@ -13,6 +13,7 @@ import { OsbHttpClient } from './osb-http-client.js';
 import type { PlanIds } from './osb-http-client.js';
 import { outputFormat, parseVerbArguments, type FlagValues, type OutputFormat, type VerbSyntax } from './verb-arguments.js';
 import { reportUnfinished, waitForOperation, type Clock, type OperationKind } from './wait-for-operation.js';
+import { isDnsSubdomain } from '../../domain/kubernetes-names.js';
 
 export interface ConsumerDeps {
   readonly io: CliIo;
@@ -96,11 +97,10 @@ export function openSecretStore(invocation: VerbInvocation): Result<ConsumerSecr
   return ok(new KubernetesConsumerSecretStore(context.kubeConfig));
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** A --secret value that Kubernetes will accept as a name; undefined when valid. */
 export const secretNameProblem = (name: string): string | undefined =>
-  name.length <= 253 && DNS_SUBDOMAIN.test(name) ? undefined : `--secret "${name}" is not a valid Secret name (lower-case letters, digits, "-" and ".")`;
+  isDnsSubdomain(name) ? undefined : `--secret "${name}" is not a valid Secret name (lower-case letters, digits, "-" and ".")`;
 
 export interface AcceptedOperation {
   readonly kind: OperationKind;

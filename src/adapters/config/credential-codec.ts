@@ -4,6 +4,7 @@ import type { ConfigProblem, CredentialSource } from '../../domain/catalog-entry
 import { err, ok, type Result } from '../../domain/result.js';
 import { decodeFields, lowerCaseKeys, scalarString } from './codec-support.js';
 import { chooseKind, type KindFamily } from './kind-choice.js';
+import { isDnsSubdomain } from '../../domain/kubernetes-names.js';
 
 export const CREDENTIALS: KindFamily = {
   prefix: 'credential',
@@ -13,8 +14,6 @@ export const CREDENTIALS: KindFamily = {
   aliases: { CredentialFromSecret: 'CredentialFromClusterSecret' },
 };
 
-/** A DNS-1123 subdomain: what the API server accepts as a Secret name. */
-const SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const CatalogValues = t.record(t.string, scalarString);
 const SecretData = t.type({ secretname: t.string });
@@ -38,7 +37,7 @@ function decodeData(kind: string, data: unknown, source: string, field: string):
       if (!lowered.ok) return lowered;
       const secret = decodeFields(SecretData, lowered.value, source, field);
       if (!secret.ok) return secret;
-      if (!SECRET_NAME.test(secret.value.secretname)) return err([{ source, field: `${field}.secretname`, message: 'is not a valid Secret name' }]);
+      if (!isDnsSubdomain(secret.value.secretname)) return err([{ source, field: `${field}.secretname`, message: 'is not a valid Secret name' }]);
       return ok({ kind: 'FromClusterSecret', secretName: secret.value.secretname });
     }
   }
