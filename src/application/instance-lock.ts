@@ -8,6 +8,7 @@
  */
 import { domainError } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
+import type { InstanceRecord } from '../domain/records.js';
 import type { Lock, StateStore } from './ports/state-store.js';
 import type { BrokerSettings, Runtime } from './settings.js';
 
@@ -93,5 +94,30 @@ export async function withInstanceLock<T>(
     return await work(held.value, () => (kept = true));
   } finally {
     if (!kept) await held.value.release();
+  }
+}
+
+/**
+ * For a poll (last_operation): if nobody holds the instance's lock, takes it
+ * once, reads the record again and runs `work` only if it is still in
+ * `status` under the same operation. When someone holds the lock, the poll
+ * simply changes nothing: that someone is doing the work.
+ */
+export async function ifStillUnlocked(
+  store: StateStore,
+  settings: BrokerSettings,
+  read: (id: string) => Promise<Result<InstanceRecord | undefined>>,
+  seen: InstanceRecord,
+  work: (current: InstanceRecord) => Promise<Result<void>>,
+): Promise<Result<void>> {
+  const lock = await tryInstanceLock(store, settings, seen.id);
+  if (!lock.ok || !lock.value) return lock.ok ? ok(undefined) : lock;
+  try {
+    const current = await read(seen.id);
+    if (!current.ok) return current;
+    const now = current.value;
+    return now?.status === seen.status && now.operation.id === seen.operation.id ? await work(now) : ok(undefined);
+  } finally {
+    await lock.value.release();
   }
 }

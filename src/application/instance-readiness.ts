@@ -13,7 +13,7 @@ import type { InstanceRecords } from './instance-records.js';
 import type { ClusterApi } from './ports/cluster-api.js';
 import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
-import { tryInstanceLock } from './instance-lock.js';
+import { ifStillUnlocked } from './instance-lock.js';
 import type { BrokerSettings, Runtime } from './settings.js';
 
 
@@ -34,16 +34,7 @@ export class InstanceReadiness {
    * once: when another operation holds it, this poll simply changes nothing.
    */
   async settle(record: InstanceRecord): Promise<Result<void>> {
-    const lock = await tryInstanceLock(this.store, this.settings, record.id);
-    if (!lock.ok || !lock.value) return lock.ok ? ok(undefined) : lock;
-    try {
-      const current = await this.records.get(record.id);
-      if (!current.ok) return current;
-      const now = current.value?.record;
-      return now?.status === 'starting' && now.operation.id === record.operation.id ? await this.settleLocked(now) : ok(undefined);
-    } finally {
-      await lock.value.release();
-    }
+    return ifStillUnlocked(this.store, this.settings, this.records.read, record, (current) => this.settleLocked(current));
   }
 
   /** The same decision for a caller that already holds the instance's lock (the reconciler). */

@@ -29,6 +29,12 @@ export class InstanceRecords {
     return record.status === 'gone' && age > this.settings.tombstoneMs ? ok(undefined) : stored;
   }
 
+  /** Just the record, expired tombstones absent. */
+  readonly read = async (id: string): Promise<Result<InstanceRecord | undefined>> => {
+    const stored = await this.get(id);
+    return stored.ok ? ok(stored.value?.record) : stored;
+  };
+
   /** The live record as the caller may see it: NotFound when absent, deleted, or another namespace's. */
   async visible(id: string, caller: Caller): Promise<Result<InstanceRecord>> {
     const stored = await this.get(id);

@@ -11,7 +11,7 @@ import { describeRef, type ObjectRef } from '../domain/kube-object.js';
 import { takesTime } from '../domain/readiness.js';
 import type { InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
-import { tryInstanceLock } from './instance-lock.js';
+import { ifStillUnlocked } from './instance-lock.js';
 import type { InstanceObjects } from './instance-objects.js';
 import type { InstanceRecords } from './instance-records.js';
 import type { Logger } from './ports/logger.js';
@@ -41,17 +41,8 @@ export class InstanceRemoval {
    * someone is.
    */
   async settle(record: InstanceRecord): Promise<Result<void>> {
-    const lock = await tryInstanceLock(this.store, this.settings, record.id);
-    if (!lock.ok || !lock.value) return lock.ok ? ok(undefined) : lock;
-    try {
-      const current = await this.records.get(record.id);
-      if (!current.ok) return current;
-      const now = current.value?.record;
-      // Its worker may have died before deleting anything: look at every object, not just the slow ones.
-      return now?.status === 'deprovisioning' && now.operation.id === record.operation.id ? await this.finishWhenGone(now, now.objects) : ok(undefined);
-    } finally {
-      await lock.value.release();
-    }
+    // Its worker may have died before deleting anything: look at every object, not just the slow ones.
+    return ifStillUnlocked(this.store, this.settings, this.records.read, record, (current) => this.finishWhenGone(current, current.objects));
   }
 
   /** Finishes when none of `watched` is left; deletes again any of them not yet terminating. */
