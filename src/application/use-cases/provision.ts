@@ -83,6 +83,11 @@ export class Provision {
       // A synchronous success must mean a usable instance; a rollout cannot promise that within one request.
       return err(domainError('AsyncRequired', `this plan creates a ${slow.kind}, which needs time to become ready: send accepts_incomplete=true`));
     }
+    if (previous?.record.status === 'failed' && previous.record.objects.length > 0) {
+      // A failed attempt whose rollback could not finish still owns objects: remove them before its record is replaced.
+      const cleared = await this.objects.remove(previous.record.id, previous.record.objects);
+      if (!cleared.ok) return cleared;
+    }
     if (plan.length === 0) {
       const ready = applyEvent(record, { type: 'becameReady' }, record.createdAt)!;
       const written = await this.records.put(ready, previous);

@@ -111,3 +111,21 @@ describe('application/operation-reconciler', () => {
 function errorKind<T>(result: { ok: true; value: T } | { ok: false; error: { kind: string } }): string | undefined {
   return result.ok ? undefined : result.error.kind;
 }
+
+describe('application/provision over a failed attempt that still owns objects', () => {
+  it('removes what the failed attempt left before its record is replaced', async () => {
+    const broker = makeBroker();
+    const leftover = plannedObjects()[0]!;
+    broker.cluster.seed(leftover);
+    const failed = interrupted('failed', 'provision');
+    valueOf(await broker.store.createInstance({ ...failed, objects: [failed.objects[0]!], operation: { ...failed.operation, state: 'failed' } }));
+    // A plan that no longer has that object: without the clean-up it would be orphaned.
+    broker.config.set({ entries: [dedicatedEntry()], templates: apiTemplates().filter((t) => t.source !== 'tpl-config'), problems: [] });
+    valueOf(await broker.provision.execute({
+      instanceId: 'instance-1', serviceId: dedicatedEntry().serviceId, planId: DEDICATED_PLAN_ID,
+      context: { namespace: 'client-ns' }, parameters: {}, acceptsIncomplete: true, caller: {},
+    }));
+    await broker.jobs.drain();
+    expect(broker.cluster.contents().some((c) => c.includes(leftover.metadata.name) && c.startsWith('ConfigMap'))).to.equal(false);
+  });
+});
