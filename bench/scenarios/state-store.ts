@@ -150,7 +150,7 @@ const NOW = '2024-01-01T00:00:00.000Z';
 const instance = (id: string, status: InstanceRecord['status']): InstanceRecord => ({
   schema: 1, id, serviceId: 'bench-service', planId: 'bench-plan', entrySource: 'bench-entry', consumerNamespace: 'bench-consumer',
   context: { platform: 'kubernetes', namespace: 'bench-consumer' }, parameters: {},
-  objects: [{ kind: 'Deployment', namespace: 'bench-objects', name: `db-${id.slice(0, 8)}` }, { kind: 'Service', namespace: 'bench-objects', name: `db-${id.slice(0, 8)}` }],
+  objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'bench-objects', name: `db-${id.slice(0, 8)}` }, { apiVersion: 'v1', kind: 'Service', namespace: 'bench-objects', name: `db-${id.slice(0, 8)}` }],
   status, operation: { id: `op-${status}`, type: status === 'deprovisioning' ? 'deprovision' : 'provision', state: 'in progress', startedAt: NOW },
   createdAt: NOW, updatedAt: NOW,
 });

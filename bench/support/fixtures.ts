@@ -4,7 +4,9 @@
  * offerings whose plans make N objects. The same object bodies are used for
  * the direct client-node baseline, so both sides send the same objects.
  */
-import type { KubeObject, SupportedKind } from '../../src/domain/kube-object.js';
+import type { KubeObject } from '../../src/domain/kube-object.js';
+
+type SupportedKind = 'Deployment' | 'ReplicaSet' | 'Service' | 'Pod' | 'ConfigMap' | 'Secret';
 
 export const CONSUMER_NAMESPACE = 'client-ns';
 const PROVIDER_LABELS = { 'mesitis/enabled': 'true' } as const;

@@ -8,9 +8,9 @@
 import type { Catalog } from '../domain/catalog.js';
 import type { CatalogEntry } from '../domain/catalog-entry.js';
 import { coordinatesOf, type Coordinates } from '../domain/coordinates.js';
-import { bindingCredentials, pinBinding, type Credentials } from '../domain/credentials.js';
+import { bindingCredentials, pickKeys, pinBinding, type Credentials } from '../domain/credentials.js';
 import { domainError } from '../domain/errors.js';
-import type { InstanceRecord, PinnedBinding } from '../domain/records.js';
+import type { CredentialRef, InstanceRecord, PinnedBinding } from '../domain/records.js';
 import { planResources } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { Logger } from './ports/logger.js';
@@ -40,7 +40,7 @@ export class BindingCredentials {
     const plan = planResources(entry, catalog.templates, facts);
     if (!plan.ok) return plan;
     const coordinates = coordinatesOf(entry, facts, plan.value);
-    return coordinates.ok ? ok(pinBinding(entry, coordinates.value)) : coordinates;
+    return coordinates.ok ? ok(pinBinding(entry, coordinates.value, facts)) : coordinates;
   }
 
   /** The credentials of a binding of `instance`; `entry` is the instance's entry if the catalog still has it. */
@@ -72,9 +72,37 @@ export class BindingCredentials {
         if (secret.ok || secret.error.kind !== 'NotFound') return secret;
         return err(domainError('ConfigInvalid', `entry ${instance.entrySource}: credential Secret "${source.secretName}" does not exist in the broker namespace`));
       }
+      case 'FromInstanceSecret':
+        return this.instanceSecret(source, instance.id);
     }
   }
+
+  /**
+   * The instance's own Secret, which its plan, a Helm release or an operator
+   * may still be writing: until it exists with every listed key the instance
+   * is not ready to bind, a 422 ConcurrencyError platforms retry.
+   */
+  private async instanceSecret(ref: InstanceSecretRef, instanceId: string): Promise<Result<Record<string, string>>> {
+    const secret = await this.secrets.readIn(ref.namespace, ref.secretName);
+    if (!secret.ok) return secret.error.kind === 'NotFound' ? err(notReady(ref, instanceId, 'does not exist yet')) : secret;
+    const picked = pickKeys(ref, secret.value);
+    return picked.ok ? picked : err(notReady(ref, instanceId, `has no key ${picked.error.join(', ')} yet`));
+  }
+
+  /** What an instance still waits for before its bindings can get credentials; undefined when nothing. */
+  async pending(instance: InstanceRecord): Promise<Result<string | undefined>> {
+    const ref = instance.pinned?.credentials;
+    if (ref?.kind !== 'FromInstanceSecret') return ok(undefined);
+    const values = await this.instanceSecret(ref, instance.id);
+    if (values.ok) return ok(undefined);
+    return values.error.kind === 'ConcurrencyError' ? ok(`Secret ${ref.namespace}/${ref.secretName}`) : values;
+  }
 }
+
+type InstanceSecretRef = Extract<CredentialRef, { kind: 'FromInstanceSecret' }>;
+
+const notReady = (ref: InstanceSecretRef, instanceId: string, what: string) =>
+  domainError('ConcurrencyError', `instance ${instanceId} is not ready to bind: its credential Secret "${ref.namespace}/${ref.secretName}" ${what}`);
 
 function endpointsOf(coordinates: Coordinates): Endpoint[] {
   if (coordinates.host === undefined || coordinates.port === undefined) return [];

@@ -1,21 +1,26 @@
 /**
  * The catalog as the use cases see it: assembled once per configuration
- * revision, so a catalog request or a plan lookup is a memory read.
+ * revision and per discovery revision (a CRD installed or removed changes
+ * which entries can work), so a catalog request or a plan lookup is a
+ * memory read.
  */
 import { assembleCatalog, findPlan, type Catalog } from '../domain/catalog.js';
 import type { CatalogEntry } from '../domain/catalog-entry.js';
 import { describeProblem } from '../domain/catalog-entry.js';
 import type { ConfigSource } from './ports/config-source.js';
+import type { KindResolver } from './ports/kind-resolver.js';
 import type { Logger } from './ports/logger.js';
 import type { ProblemReporter } from './ports/problem-reporter.js';
 
 export class CatalogService {
-  private cached: { revision: number; catalog: Catalog } | undefined;
+  private cached: { revision: string; catalog: Catalog } | undefined;
 
+  /** Without `kinds` no entry is refused for its kinds (the cluster refuses them at provision). */
   constructor(
     private readonly source: ConfigSource,
     private readonly logger: Logger,
     private readonly reporter: ProblemReporter,
+    private readonly kinds?: KindResolver,
   ) {}
 
   /** The configuration revision the current catalog was built from. */
@@ -24,9 +29,10 @@ export class CatalogService {
   }
 
   catalog(): Catalog {
-    const revision = this.source.revision();
+    const revision = `${this.source.revision()}/${this.kinds?.revision() ?? 0}`;
     if (this.cached?.revision !== revision) {
-      const catalog = assembleCatalog(this.source.current());
+      const kinds = this.kinds;
+      const catalog = assembleCatalog(this.source.current(), kinds && ((apiVersion, kind) => kinds.lookup(apiVersion, kind)));
       this.cached = { revision, catalog };
       this.report(catalog);
     }
@@ -34,20 +40,27 @@ export class CatalogService {
   }
 
   /**
-   * Assembles again after every configuration change, so a broken ConfigMap
-   * is reported when it is applied, not when a platform next asks for the
-   * catalog. Changes in one tick are assembled once. Returns the unsubscribe.
+   * Assembles again after every configuration or discovery change, so a
+   * broken ConfigMap (or a removed CRD) is reported when it happens, not
+   * when a platform next asks for the catalog. Changes in one tick are
+   * assembled once. Returns the unsubscribe.
    */
   followChanges(): () => void {
     let pending = false;
-    return this.source.onChange(() => {
+    const assemble = () => {
       if (pending) return;
       pending = true;
       queueMicrotask(() => {
         pending = false;
         this.catalog();
       });
-    });
+    };
+    const unfollowConfig = this.source.onChange(assemble);
+    const unfollowKinds = this.kinds?.onChange(assemble);
+    return () => {
+      unfollowConfig();
+      unfollowKinds?.();
+    };
   }
 
   findPlan(serviceId: string, planId: string): CatalogEntry | undefined {

@@ -18,7 +18,7 @@
  * makes the whole plan fail and roll back.
  */
 import { domainError, type DomainError } from '../domain/errors.js';
-import { describeRef, ownedRefOf, refOf, type KubeObject, type ObjectRef, type SupportedKind } from '../domain/kube-object.js';
+import { describeRef, ownedRefOf, refOf, type KubeObject, type ObjectRef, type ObjectType } from '../domain/kube-object.js';
 import { instanceSelector, ownedBy } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { ClusterApi } from './ports/cluster-api.js';
@@ -120,11 +120,11 @@ export class InstanceObjects {
 
   /** Objects labelled as this instance's, in the namespaces and kinds of `refs`, with their uids. */
   private async findLabelled(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<Map<string, ObjectRef>>> {
-    const places = new Map<string, { kind: SupportedKind; namespace: string }>();
-    for (const ref of refs) places.set(`${ref.kind}/${ref.namespace}`, { kind: ref.kind, namespace: ref.namespace });
+    const places = new Map<string, { type: ObjectType; namespace: string }>();
+    for (const ref of refs) places.set(keyOf({ ...ref, name: '' }), { type: { apiVersion: ref.apiVersion, kind: ref.kind }, namespace: ref.namespace });
     const owned = new Map<string, ObjectRef>();
-    for (const { kind, namespace } of places.values()) {
-      const listed = await this.cluster.list(kind, namespace, instanceSelector(instanceId));
+    for (const { type, namespace } of places.values()) {
+      const listed = await this.cluster.list(type, namespace, instanceSelector(instanceId));
       if (!listed.ok) return listed;
       for (const object of listed.value) if (ownedBy(object, instanceId)) owned.set(keyOf(refOf(object)), ownedRefOf(object));
     }
@@ -132,4 +132,5 @@ export class InstanceObjects {
   }
 }
 
-const keyOf = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
+/** One object whatever version it is read at: the group, not the apiVersion, is part of its identity. */
+const keyOf = (ref: ObjectRef): string => `${ref.apiVersion.split('/').slice(0, -1).join('/')}/${ref.kind}/${ref.namespace}/${ref.name}`;

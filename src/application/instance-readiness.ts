@@ -8,6 +8,7 @@ import { describeRef, type ObjectRef } from '../domain/kube-object.js';
 import { isReady, takesTime } from '../domain/readiness.js';
 import type { InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
+import type { BindingCredentials } from './binding-credentials.js';
 import type { InstanceObjects } from './instance-objects.js';
 import type { InstanceRecords } from './instance-records.js';
 import type { ClusterApi } from './ports/cluster-api.js';
@@ -26,6 +27,7 @@ export class InstanceReadiness {
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
+    private readonly credentials: BindingCredentials,
   ) {}
 
   /**
@@ -39,18 +41,26 @@ export class InstanceReadiness {
 
   /** The same decision for a caller that already holds the instance's lock (the reconciler). */
   async settleLocked(record: InstanceRecord): Promise<Result<void>> {
-    const pending = await this.notReady(record.objects.filter((ref) => takesTime(ref.kind)));
+    const pending = await this.notReady(record.objects.filter((ref) => takesTime(ref)));
     if (!pending.ok) return pending;
     const { id, operation } = record;
     if (pending.value === 'missing') return this.fail(record, 'an object was deleted while provisioning');
-    if (pending.value.length === 0) {
+    const waiting = pending.value.length > 0 ? ok(pending.value.map(describeRef)) : await this.credentialsPending(record);
+    if (!waiting.ok) return waiting;
+    if (waiting.value.length === 0) {
       const done = await this.records.apply(id, operation.id, { type: 'becameReady', description: 'all objects are ready' });
       if (done.ok) this.logger.info('provision succeeded', { instanceId: id });
       return done.ok ? ok(undefined) : done;
     }
     const age = this.runtime.now().getTime() - Date.parse(operation.startedAt);
     if (age <= this.settings.readinessTimeoutMs) return ok(undefined);
-    return this.fail(record, `not ready within ${this.settings.readinessTimeoutMs / 1000}s: ${pending.value.map(describeRef).join(', ')}`);
+    return this.fail(record, `not ready within ${this.settings.readinessTimeoutMs / 1000}s: ${waiting.value.join(', ')}`);
+  }
+
+  /** Once the objects are ready: an instance whose credentials come from its own Secret also waits for that Secret. */
+  private async credentialsPending(record: InstanceRecord): Promise<Result<string[]>> {
+    const pending = await this.credentials.pending(record);
+    return pending.ok ? ok(pending.value === undefined ? [] : [pending.value]) : pending;
   }
 
   /** A failed provision leaves nothing behind: remove the objects, then record why (and what is left, if anything). */

@@ -32,7 +32,7 @@ export class InstanceRemoval {
     const removed = await this.objects.remove(record.id, record.objects);
     if (!removed.ok) return this.retryLater(record, removed.error.message, removed);
     // Just deleted: only objects with dependents can still be there (terminating until their Pods are gone).
-    return this.finishWhenGone(record, record.objects.filter((ref) => takesTime(ref.kind)));
+    return this.finishWhenGone(record, record.objects.filter((ref) => takesTime(ref)));
   }
 
   /**

@@ -25,8 +25,8 @@ import type { InstanceReadiness } from './instance-readiness.js';
 import type { InstanceRecords } from './instance-records.js';
 import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
-import { instanceFacts } from './requests.js';
 import type { BrokerSettings } from './settings.js';
+import type { TemplateFacts } from './template-facts.js';
 
 export interface ReconcileReport {
   /** Records that owed work. */
@@ -56,6 +56,7 @@ export class OperationReconciler {
     private readonly catalog: CatalogService,
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
+    private readonly templateFacts: TemplateFacts,
   ) {}
 
   /** One pass over every record. */
@@ -124,7 +125,10 @@ export class OperationReconciler {
    */
   private async resumeCreate(record: InstanceRecord, lock: HeldLock): Promise<Result<void>> {
     const entry = this.catalog.findPlan(record.serviceId, record.planId);
-    const plan = entry ? planResources(entry, this.catalog.catalog().templates, instanceFacts(entry, record)) : undefined;
+    // Generated values derive from the instance id: the resumed render repeats what the first attempt delivered.
+    const facts = entry ? await this.templateFacts.of(entry, this.catalog.catalog().templates, record) : undefined;
+    if (facts?.ok === false) return facts; // the generation key cannot be read now: retry next pass rather than roll back
+    const plan = entry && facts?.ok ? planResources(entry, this.catalog.catalog().templates, facts.value) : undefined;
     const samePlan = plan?.ok === true && plan.value.length === record.objects.length &&
       plan.value.every((object, i) => sameRef(refOf(object), record.objects[i]!));
     if (!plan?.ok || !samePlan) {

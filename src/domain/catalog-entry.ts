@@ -4,7 +4,8 @@
  * credentials come from are closed sets of kinds.
  */
 import { uuidV5 } from './hash.js';
-import { isDnsLabel } from './kubernetes-names.js';
+import { isDnsLabel, isDnsSubdomain } from './kubernetes-names.js';
+import { PROVIDER_VARIABLES, variablesIn } from './template-variables.js';
 
 export type Provisioner =
   | { readonly kind: 'NonClusterURL'; readonly url: string }
@@ -21,6 +22,16 @@ export type Provisioner =
 export type CredentialSource =
   | { readonly kind: 'FromCatalog'; readonly values: Readonly<Record<string, string>> }
   | { readonly kind: 'FromClusterSecret'; readonly secretName: string }
+  | {
+      /** A Secret made for the instance (by its plan, a Helm release or an operator), read at every bind. */
+      readonly kind: 'FromInstanceSecret';
+      /** May use the template variables the provider controls (PROVIDER_VARIABLES). */
+      readonly secretName: string;
+      /** The keys handed out; absent: all of them. */
+      readonly keys?: readonly string[];
+      /** Absent: the provisioner's namespace. */
+      readonly namespace?: string;
+    }
   | { readonly kind: 'NoCredential' };
 
 export interface CatalogEntry {
@@ -87,5 +98,28 @@ export function checkEntry(entry: CatalogEntry): ConfigProblem[] {
   if (provisioner.kind !== 'NonClusterURL' && !isDnsLabel(provisioner.namespace)) {
     problem('provisiondata.namespace', `"${provisioner.namespace}" is not a namespace name`);
   }
+  problems.push(...checkInstanceSecret(entry));
   return problems;
+}
+
+/**
+ * An instance Secret is read in a namespace shared by every instance of the
+ * entry, so its name may use only variables the caller cannot choose: an id
+ * or a parameter picked to name another instance's Secret would hand out
+ * that instance's credentials. `instance.shortId` is a hash of the id.
+ */
+function checkInstanceSecret(entry: CatalogEntry): ConfigProblem[] {
+  const credentials = entry.credentials;
+  if (credentials.kind !== 'FromInstanceSecret') return [];
+  const problem = (message: string): ConfigProblem[] => [{ source: entry.source, field: 'credentialdata.secretname', message }];
+  if (entry.provisioner.kind !== 'NewClusterObjects') return problem('needs a provisioner that makes objects for each instance (ProvisionNewClusterObjects)');
+  const refused = variablesIn(credentials.secretName).filter((name) => !PROVIDER_VARIABLES.includes(name));
+  if (refused.length > 0) {
+    return problem(`may use only ${PROVIDER_VARIABLES.map((v) => `{{ ${v} }}`).join(', ')}, not {{ ${refused[0]} }}: a caller could choose it to name another instance's Secret`);
+  }
+  if (!isDnsSubdomain(credentials.secretName.replace(/\{\{[^}]*\}\}/g, 'x'))) return problem(`"${credentials.secretName}" is not a valid Secret name`);
+  if (credentials.namespace !== undefined && !isDnsLabel(credentials.namespace)) {
+    return [{ source: entry.source, field: 'credentialdata.namespace', message: `"${credentials.namespace}" is not a namespace name` }];
+  }
+  return [];
 }

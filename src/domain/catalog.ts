@@ -4,8 +4,13 @@
  * every other entry keeps working.
  */
 import { checkEntry, mayUse, serviceName, type CatalogEntry, type ConfigProblem } from './catalog-entry.js';
+import type { KindScope } from './built-in-kinds.js';
+import { parseLabelSelector } from './label-selector.js';
 import { planResources } from './resource-plan.js';
-import type { ResourceTemplate } from './resource-template.js';
+import { normaliseTemplate, selectTemplates, type ResourceTemplate } from './resource-template.js';
+
+/** What the cluster serves: discovery's answer for one apiVersion and kind. */
+export type ScopeOf = (apiVersion: string, kind: string) => KindScope;
 
 /** The provider's configuration as decoded from its ConfigMaps. */
 export interface ProviderConfig {
@@ -40,14 +45,34 @@ export interface Catalog {
 export const EMPTY_CONFIG: ProviderConfig = { entries: [], templates: [], problems: [] };
 
 /** Renders a dedicated entry's plan with stand-in facts, to find broken templates before any consumer does. */
-function checkPlan(entry: CatalogEntry, templates: readonly ResourceTemplate[]): ConfigProblem[] {
+function checkPlan(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf | undefined): ConfigProblem[] {
   if (entry.provisioner.kind !== 'NewClusterObjects') return [];
   const facts = {
     instanceId: 'config-check', instanceName: 'config-check', consumerNamespace: entry.whitelist[0] ?? 'consumer',
     team: entry.team, offering: entry.offering, version: entry.version, parameters: {},
   };
   const plan = planResources(entry, templates, facts, 'placeholder');
-  return plan.ok ? [] : [{ source: entry.source, field: 'provisiondata', message: plan.error.message }];
+  if (!plan.ok) return [{ source: entry.source, field: 'provisiondata', message: plan.error.message }];
+  return scopeOf === undefined ? [] : checkKinds(entry, templates, scopeOf);
+}
+
+/** Each selected template's kind must be one the cluster serves, in a namespace: the broker creates nothing cluster-wide. */
+function checkKinds(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf): ConfigProblem[] {
+  if (entry.provisioner.kind !== 'NewClusterObjects') return [];
+  const selector = parseLabelSelector(entry.provisioner.labelSelector);
+  if (!selector.ok) return [];
+  for (const template of selectTemplates(templates, selector.value)) {
+    const object = normaliseTemplate(template);
+    if (!object.ok) continue;
+    const { apiVersion, kind } = object.value;
+    const scope = scopeOf(apiVersion, kind);
+    if (scope === 'namespaced') continue;
+    const message = scope === 'cluster'
+      ? `resource ConfigMap ${template.source}: ${kind} (${apiVersion}) is cluster-scoped; only namespaced kinds can be created per instance`
+      : `resource ConfigMap ${template.source}: the cluster serves no kind ${kind} in ${apiVersion} (a missing CRD, or a wrong apiVersion)`;
+    return [{ source: entry.source, field: 'provisiondata', message }];
+  }
+  return [];
 }
 
 /**
@@ -109,12 +134,13 @@ function firstComeFirst(entries: readonly CatalogEntry[], created: ReadonlyMap<s
     .map(({ entry }) => entry);
 }
 
-export function assembleCatalog(config: ProviderConfig): Catalog {
+/** With `scopeOf`, an entry whose templates name a kind the cluster does not serve, or not namespaced, is refused. */
+export function assembleCatalog(config: ProviderConfig, scopeOf?: ScopeOf): Catalog {
   const problems: ConfigProblem[] = [...config.problems];
   const accepted: CatalogEntry[] = [];
   const claims = new Claims();
   for (const entry of firstComeFirst(config.entries, config.created)) {
-    const found = [...checkEntry(entry), ...checkPlan(entry, config.templates)];
+    const found = [...checkEntry(entry), ...checkPlan(entry, config.templates, scopeOf)];
     const refused = found.length > 0 ? found : claims.conflicts(entry);
     if (refused.length > 0) {
       problems.push(...refused);

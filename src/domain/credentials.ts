@@ -8,14 +8,31 @@ import type { Coordinates } from './coordinates.js';
 import type { CredentialRef, PinnedBinding } from './records.js';
 import { domainError, type DomainError } from './errors.js';
 import { err, ok, type Result } from './result.js';
+import { substitute, type InstanceFacts } from './template-variables.js';
 
 export type Credentials = Readonly<Record<string, string | number>>;
 
 /** What an instance provisioned from `entry` keeps for its bindings: references and coordinates, no values. */
-export function pinBinding(entry: CatalogEntry, coordinates: Coordinates): PinnedBinding {
+export function pinBinding(entry: CatalogEntry, coordinates: Coordinates, facts: InstanceFacts): PinnedBinding {
+  return { type: entry.offering, provider: entry.team, coordinates, credentials: credentialRef(entry, facts) };
+}
+
+function credentialRef(entry: CatalogEntry, facts: InstanceFacts): CredentialRef {
   const source = entry.credentials;
-  const credentials: CredentialRef = source.kind === 'FromCatalog' ? { kind: 'FromCatalog' } : source;
-  return { type: entry.offering, provider: entry.team, coordinates, credentials };
+  if (source.kind === 'FromCatalog') return { kind: 'FromCatalog' };
+  if (source.kind !== 'FromInstanceSecret') return source;
+  // checkEntry lets only a provisioner with a namespace use this, with only variables every instance has.
+  const name = substitute(source.secretName, facts);
+  const namespace = source.namespace ?? (entry.provisioner.kind === 'NewClusterObjects' ? entry.provisioner.namespace : undefined);
+  if (!name.ok || namespace === undefined) throw new Error(`bug: entry ${entry.source} was not checked: ${name.ok ? 'no namespace' : name.error.message}`);
+  return { kind: 'FromInstanceSecret', namespace, secretName: name.value, ...(source.keys !== undefined ? { keys: source.keys } : {}) };
+}
+
+/** The values a binding gets from an instance Secret: the listed keys (all when none are listed); undefined names missing keys. */
+export function pickKeys(ref: Extract<CredentialRef, { kind: 'FromInstanceSecret' }>, data: Readonly<Record<string, string>>): Result<Record<string, string>, string[]> {
+  if (ref.keys === undefined) return ok({ ...data });
+  const missing = ref.keys.filter((key) => !Object.hasOwn(data, key));
+  return missing.length > 0 ? err(missing) : ok(Object.fromEntries(ref.keys.map((key) => [key, data[key]!])));
 }
 
 function coordinateKeys(pinned: PinnedBinding): Record<string, string | number> {

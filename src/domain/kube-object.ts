@@ -1,7 +1,10 @@
 /**
  * Kubernetes objects as the domain sees them: plain data with a kind, a name
- * and labels. The six kinds Mesitis may create for a consumer are listed here.
+ * and labels. Any namespaced kind the cluster serves may be created for a
+ * consumer; a ref names an object by apiVersion, kind, namespace and name.
  */
+import { groupOf } from './built-in-kinds.js';
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -18,22 +21,30 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-export const SUPPORTED_KINDS = ['Deployment', 'ReplicaSet', 'Service', 'Pod', 'ConfigMap', 'Secret'] as const;
-export type SupportedKind = (typeof SUPPORTED_KINDS)[number];
+/** What a kind is called across versions: enough to list or look up a resource. */
+export interface ObjectType {
+  readonly apiVersion: string;
+  readonly kind: string;
+}
 
-/** The API version Mesitis creates each kind with. */
-export const API_VERSION: Readonly<Record<SupportedKind, string>> = {
-  Deployment: 'apps/v1',
-  ReplicaSet: 'apps/v1',
-  Service: 'v1',
-  Pod: 'v1',
-  ConfigMap: 'v1',
-  Secret: 'v1',
-};
+/**
+ * The six kinds of the first versions, each with the one API version it was
+ * created with: records written then name a ref's kind only, and this fills
+ * in its apiVersion.
+ */
+export const ORIGINAL_KINDS: readonly ObjectType[] = [
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'Pod' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Secret' },
+];
+
+export const originalApiVersion = (kind: string): string | undefined => ORIGINAL_KINDS.find((k) => k.kind === kind)?.apiVersion;
 
 /** Enough to find one object again: what the state store remembers per created object. */
-export interface ObjectRef {
-  readonly kind: SupportedKind;
+export interface ObjectRef extends ObjectType {
   readonly namespace: string;
   readonly name: string;
   /**
@@ -44,12 +55,8 @@ export interface ObjectRef {
   readonly uid?: string;
 }
 
-export const isSupportedKind = (kind: string): kind is SupportedKind =>
-  (SUPPORTED_KINDS as readonly string[]).includes(kind);
-
 export function refOf(object: KubeObject): ObjectRef {
-  if (!isSupportedKind(object.kind)) throw new Error(`bug: refOf unsupported kind ${object.kind}`);
-  return { kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+  return { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
 }
 
 /** The ref with the uid the server stored the object under. */
@@ -58,7 +65,13 @@ export function ownedRefOf(object: KubeObject): ObjectRef {
   return { ...refOf(object), ...(typeof uid === 'string' && uid !== '' ? { uid } : {}) };
 }
 
-export const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace}/${ref.name}`;
+/** `Deployment ns/web`; a kind outside the core and apps groups names its group: `Cluster.postgresql.cnpg.io ns/db`. */
+export function describeRef(ref: ObjectRef): string {
+  const group = groupOf(ref.apiVersion);
+  const kind = group === '' || !group.includes('.') ? ref.kind : `${ref.kind}.${group}`;
+  return `${kind} ${ref.namespace}/${ref.name}`;
+}
 
+/** The same object: one kind of one group (whatever version it is read at), one namespace, one name. */
 export const sameRef = (a: ObjectRef, b: ObjectRef): boolean =>
-  a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+  a.kind === b.kind && groupOf(a.apiVersion) === groupOf(b.apiVersion) && a.namespace === b.namespace && a.name === b.name;

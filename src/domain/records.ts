@@ -43,6 +43,8 @@ export const isProvisioning = (record: InstanceRecord): boolean =>
 export type CredentialRef =
   | { readonly kind: 'FromCatalog' }
   | { readonly kind: 'FromClusterSecret'; readonly secretName: string }
+  /** The instance's own Secret, its name resolved at provision; absent `keys`: all of them. */
+  | { readonly kind: 'FromInstanceSecret'; readonly namespace: string; readonly secretName: string; readonly keys?: readonly string[] }
   | { readonly kind: 'NoCredential' };
 
 /**

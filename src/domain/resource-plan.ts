@@ -6,7 +6,7 @@ import type { CatalogEntry, Provisioner } from './catalog-entry.js';
 import { domainError, type DomainError } from './errors.js';
 import { sha1Hex } from './hash.js';
 import { parseLabelSelector } from './label-selector.js';
-import type { KubeObject } from './kube-object.js';
+import { refOf, sameRef, type KubeObject } from './kube-object.js';
 import { namingProblems } from './kubernetes-names.js';
 import { normaliseTemplate, selectTemplates, type ResourceTemplate } from './resource-template.js';
 import { err, ok, type Result } from './result.js';
@@ -118,7 +118,7 @@ export function planResources(
   for (const template of selected) {
     const object = render(template, provisioner.namespace, facts, missing);
     if (!object.ok) return object;
-    const clash = objects.find((o) => o.kind === object.value.kind && o.metadata.name === object.value.metadata.name);
+    const clash = objects.find((o) => sameRef(refOf(o), refOf(object.value)));
     if (clash) return err(domainError('ConfigInvalid', `resource ConfigMap ${template.source}: ${clash.kind} "${clash.metadata.name}" is planned twice`));
     objects.push(object.value);
   }

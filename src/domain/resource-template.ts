@@ -4,7 +4,7 @@
  */
 import type { ConfigProblem } from './catalog-entry.js';
 import { domainError, type DomainError } from './errors.js';
-import { API_VERSION, isSupportedKind, type KubeObject } from './kube-object.js';
+import type { KubeObject } from './kube-object.js';
 import { matchesSelector, type LabelSelector } from './label-selector.js';
 import { err, ok, type Result } from './result.js';
 
@@ -34,10 +34,15 @@ export function selectTemplates(templates: readonly ResourceTemplate[], selector
 }
 
 const LEGACY_API_VERSIONS = ['extensions/v1beta1', 'apps/v1beta1', 'apps/v1beta2'];
+/** The workloads those versions served, each of which apps/v1 serves with the same schema bar the required selector. */
+const LEGACY_WORKLOADS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'];
 
 /** Upgrades legacy workload API versions to apps/v1, deriving the selector apps/v1 requires. */
 function upgradeLegacy(object: KubeObject): Result<KubeObject, string> {
   if (!LEGACY_API_VERSIONS.includes(object.apiVersion)) return ok(object);
+  if (!LEGACY_WORKLOADS.includes(object.kind)) {
+    return err(`${object.apiVersion} ${object.kind} is no longer served by Kubernetes: write it for a current API version`);
+  }
   const spec = (object['spec'] ?? {}) as Record<string, unknown>;
   if (spec['selector'] !== undefined) return ok({ ...object, apiVersion: 'apps/v1' });
   const template = spec['template'] as { metadata?: { labels?: Record<string, string> } } | undefined;
@@ -57,19 +62,17 @@ function withoutServerFields(object: KubeObject): KubeObject {
   return { ...rest, metadata: metadata as KubeObject['metadata'] };
 }
 
-/** Checks one template's object is something Mesitis may create, in the form it will create it. */
+/**
+ * Checks one template's object is something Mesitis may create, in the form
+ * it will create it. Whether the cluster serves its kind, and namespaced, is
+ * discovery's call (the catalog asks a KindResolver).
+ */
 export function normaliseTemplate(template: ResourceTemplate): Result<KubeObject, DomainError> {
   const object = template.object;
   const fail = (message: string) => err(domainError('ConfigInvalid', `resource ConfigMap ${template.source}: ${message}`));
   if (isProblem(object)) return fail(`${object.field ? `${object.field}: ` : ''}${object.message}`);
-  if (!isSupportedKind(object.kind)) {
-    return fail(`kind "${object.kind}" is not supported (supported: Deployment, ReplicaSet, Service, Pod, ConfigMap, Secret)`);
-  }
   if (typeof object.metadata?.name !== 'string' || object.metadata.name === '') return fail('metadata.name is required');
   const upgraded = upgradeLegacy(withoutServerFields(object));
   if (!upgraded.ok) return fail(upgraded.error);
-  if (upgraded.value.apiVersion !== API_VERSION[object.kind]) {
-    return fail(`apiVersion "${object.apiVersion}" is not supported for ${object.kind} (use ${API_VERSION[object.kind]})`);
-  }
   return ok(upgraded.value);
 }

@@ -2,23 +2,33 @@
  * One container module per adapter family. The options pick which ones a
  * broker runs with; the core module never knows.
  */
+import { randomBytes } from 'node:crypto';
 import { ContainerModule } from 'inversify';
+import { HmacSecretGenerator, keyFromSecretOr } from '../adapters/crypto/hmac-secret-generator.js';
 import { MemoryCluster } from '../adapters/memory/memory-cluster.js';
 import { MemoryClusterApi } from '../adapters/memory/memory-cluster-api.js';
 import { MemoryConfigSource } from '../adapters/memory/memory-config-source.js';
+import { MemoryKindResolver } from '../adapters/memory/memory-kind-resolver.js';
 import { MemorySecretSource } from '../adapters/memory/memory-secret-source.js';
 import { MemoryStateStore } from '../adapters/memory/memory-state-store.js';
 import { RedisStateStore } from '../adapters/redis/redis-state-store.js';
 import type { Logger } from '../application/ports/logger.js';
-import type { StateOptions } from './options.js';
+import { DEFAULT_GENERATION_KEY_SECRET, type StateOptions } from './options.js';
 import { TOKENS as T } from './tokens.js';
 
-/** The fake cluster as ConfigSource, ClusterApi and SecretSource (dev mode and tests). */
-export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: string) =>
+/**
+ * The fake cluster as ConfigSource, ClusterApi, KindResolver and SecretSource
+ * (dev mode and tests). Generated values use the key Secret if the manifests
+ * have one, else a random key of this process: dev instances die with it.
+ */
+export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: string, generationKeySecret = DEFAULT_GENERATION_KEY_SECRET) =>
   new ContainerModule(({ bind }) => {
+    const secrets = new MemorySecretSource(cluster, brokerNamespace);
     bind(T.ConfigSource).toConstantValue(new MemoryConfigSource(cluster, brokerNamespace));
     bind(T.ClusterApi).toConstantValue(new MemoryClusterApi(cluster));
-    bind(T.SecretSource).toConstantValue(new MemorySecretSource(cluster, brokerNamespace));
+    bind(T.KindResolver).toConstantValue(new MemoryKindResolver(cluster));
+    bind(T.SecretSource).toConstantValue(secrets);
+    bind(T.SecretGenerator).toConstantValue(new HmacSecretGenerator(keyFromSecretOr(secrets, generationKeySecret, randomBytes(32))));
     // The fake cluster has no Events; the catalog service's log lines are the report.
     bind(T.ProblemReporter).toConstantValue({ report: async () => {} });
   });

@@ -14,12 +14,15 @@ import { OperationJobs } from '../application/operation-jobs.js';
 import { OperationReconciler } from '../application/operation-reconciler.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
+import type { KindResolver } from '../application/ports/kind-resolver.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { Metrics } from '../application/ports/metrics.js';
 import type { ProblemReporter } from '../application/ports/problem-reporter.js';
+import type { SecretGenerator } from '../application/ports/secret-generator.js';
 import type { SecretSource } from '../application/ports/secret-source.js';
 import type { StateStore } from '../application/ports/state-store.js';
 import type { BrokerSettings, Runtime } from '../application/settings.js';
+import { TemplateFacts } from '../application/template-facts.js';
 import { Bind } from '../application/use-cases/bind.js';
 import { Deprovision } from '../application/use-cases/deprovision.js';
 import { FetchBinding } from '../application/use-cases/fetch-binding.js';
@@ -34,8 +37,8 @@ import { TOKENS as T } from './tokens.js';
 export const coreModule = new ContainerModule(({ bind }) => {
   bind<CatalogService>(T.CatalogService)
     .toResolvedValue(
-      (source: ConfigSource, logger: Logger, reporter: ProblemReporter) => new CatalogService(source, logger, reporter),
-      [T.ConfigSource, T.Logger, T.ProblemReporter],
+      (source: ConfigSource, logger: Logger, reporter: ProblemReporter, kinds: KindResolver) => new CatalogService(source, logger, reporter, kinds),
+      [T.ConfigSource, T.Logger, T.ProblemReporter, T.KindResolver],
     )
     .inSingletonScope();
   bind<InstanceRecords>(T.InstanceRecords)
@@ -50,13 +53,17 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind<BindingCredentials>(T.BindingCredentials)
     .toResolvedValue((secrets: SecretSource, logger: Logger) => new BindingCredentials(secrets, logger), [T.SecretSource, T.Logger])
     .inSingletonScope();
+  bind<TemplateFacts>(T.TemplateFacts)
+    .toResolvedValue((generator: SecretGenerator) => new TemplateFacts(generator), [T.SecretGenerator])
+    .inSingletonScope();
   bind<OperationJobs>(T.OperationJobs).toConstantValue(new OperationJobs());
 
   bind<InstanceReadiness>(T.InstanceReadiness)
     .toResolvedValue(
-      (store: StateStore, cluster: ClusterApi, records: InstanceRecords, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, runtime: Runtime) =>
-        new InstanceReadiness(store, cluster, records, objects, logger, settings, runtime),
-      [T.StateStore, T.ClusterApi, T.InstanceRecords, T.InstanceObjects, T.Logger, T.Settings, T.Runtime],
+      (store: StateStore, cluster: ClusterApi, records: InstanceRecords, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, runtime: Runtime,
+        credentials: BindingCredentials) =>
+        new InstanceReadiness(store, cluster, records, objects, logger, settings, runtime, credentials),
+      [T.StateStore, T.ClusterApi, T.InstanceRecords, T.InstanceObjects, T.Logger, T.Settings, T.Runtime, T.BindingCredentials],
     )
     .inSingletonScope();
   bind<InstanceRemoval>(T.InstanceRemoval)
@@ -70,9 +77,9 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind<Broker>(T.Broker)
     .toResolvedValue(
       (catalog: CatalogService, store: StateStore, records: InstanceRecords, objects: InstanceObjects, readiness: InstanceReadiness, removal: InstanceRemoval,
-        jobs: OperationJobs, credentials: BindingCredentials, logger: Logger, settings: BrokerSettings, runtime: Runtime): Broker => ({
+        jobs: OperationJobs, credentials: BindingCredentials, logger: Logger, settings: BrokerSettings, runtime: Runtime, facts: TemplateFacts): Broker => ({
         catalog,
-        provision: new Provision(catalog, store, records, objects, jobs, logger, settings, runtime),
+        provision: new Provision(catalog, store, records, objects, jobs, logger, settings, runtime, facts),
         deprovision: new Deprovision(store, records, objects, removal, jobs, logger, settings, runtime),
         updateInstance: new UpdateInstance(records),
         fetchInstance: new FetchInstance(records),
@@ -83,15 +90,15 @@ export const coreModule = new ContainerModule(({ bind }) => {
         inventory: new Inventory(store),
       }),
       [T.CatalogService, T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval,
-        T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime],
+        T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime, T.TemplateFacts],
     )
     .inSingletonScope();
   bind<OperationReconciler>(T.Reconciler)
     .toResolvedValue(
       (store: StateStore, records: InstanceRecords, objects: InstanceObjects, readiness: InstanceReadiness, removal: InstanceRemoval,
-        catalog: CatalogService, logger: Logger, settings: BrokerSettings) =>
-        new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, settings),
-      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval, T.CatalogService, T.Logger, T.Settings],
+        catalog: CatalogService, logger: Logger, settings: BrokerSettings, facts: TemplateFacts) =>
+        new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, settings, facts),
+      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval, T.CatalogService, T.Logger, T.Settings, T.TemplateFacts],
     )
     .inSingletonScope();
 });

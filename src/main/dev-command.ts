@@ -31,6 +31,9 @@ Flags:
   --bearer-token T       require a bearer token (or MESITIS_BEARER_TOKEN)
   --redis-url URL        keep state in Redis (or MESITIS_REDIS_URL)
   --log-level L          trace|debug|info|warn|error|fatal|silent (default info, or MESITIS_LOG_LEVEL)
+  --generation-key-secret NAME   the Secret in the manifests holding the key of
+                         {{ generated.NAME }} values (default mesitis-generation-key; without
+                         it, a random key of this process)
   -h, --help             this text`;
 
 export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -53,7 +56,7 @@ export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<nu
   const logger = PinoLogger.create(options.logLevel);
   let broker: RunningBroker;
   try {
-    broker = await startBroker(options, [memoryClusterModule(cluster, namespace), stateModule(options.state)], logger);
+    broker = await startBroker(options, [memoryClusterModule(cluster, namespace, options.generationKeySecret), stateModule(options.state)], logger);
   } catch (error) {
     const listening = listenFailure(error, options);
     if (listening === undefined) throw error;

@@ -21,7 +21,7 @@ import { RepairDrift } from '../application/use-cases/repair-drift.js';
 import { stateModule } from './adapter-modules.js';
 import { kubernetesModule, kubernetesStateModule } from './kubernetes-module.js';
 import { stateOptions, UsageError } from './options.js';
-import { composeApplication } from './run-broker.js';
+import { composeApplication, kindDiscovery } from './run-broker.js';
 import { TOKENS as T } from './tokens.js';
 
 export const DOCTOR_HELP = `Usage: mesitis doctor [flags]
@@ -122,13 +122,14 @@ export async function runDoctorCommand(args: string[], env: NodeJS.ProcessEnv): 
   const config = container.get<ConfigSource>(T.ConfigSource);
   const store = container.get<StateStore>(T.StateStore);
   try {
-    await config.start();
+    await Promise.all([config.start(), kindDiscovery(container).start?.()]);
     const cluster = container.get<ClusterApi>(T.ClusterApi);
     const find = new FindDrift(cluster, store, container.get<CatalogService>(T.CatalogService));
     const repair = new RepairDrift(find, container.get<OperationReconciler>(T.Reconciler), cluster);
     return await runDoctor(find, repair, { fix: options.fix, output: options.output }, { out: process.stdout, err: process.stderr });
   } finally {
     await config.stop();
+    await kindDiscovery(container).stop?.();
     await store.close();
   }
 }

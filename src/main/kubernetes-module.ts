@@ -1,6 +1,6 @@
 /**
- * The real cluster as ConfigSource, ClusterApi, SecretSource and
- * ProblemReporter (and, with kubernetesStateModule, StateStore): what
+ * The real cluster as ConfigSource, ClusterApi, KindResolver, SecretSource
+ * and ProblemReporter (and, with kubernetesStateModule, StateStore): what
  * `mesitis serve` runs with. One set of API clients (with its request
  * deadline) serves them all.
  */
@@ -10,9 +10,13 @@ import { kubernetesApis, type ApiClientOptions, type KubernetesApis } from '../a
 import { KubernetesClusterApi } from '../adapters/kubernetes/kubernetes-cluster-api.js';
 import { informerConfigSource, type KubernetesConfigSource } from '../adapters/kubernetes/kubernetes-config-source.js';
 import { KubernetesEventReporter } from '../adapters/kubernetes/kubernetes-event-reporter.js';
+import { KubernetesKindResolver } from '../adapters/kubernetes/kubernetes-kind-resolver.js';
+import { HmacSecretGenerator, keyFromSecret } from '../adapters/crypto/hmac-secret-generator.js';
 import { KubernetesSecretSource } from '../adapters/kubernetes/kubernetes-secret-source.js';
 import { KubernetesStateStore } from '../adapters/kubernetes/kubernetes-state-store.js';
 import type { Logger } from '../application/ports/logger.js';
+import type { SecretSource } from '../application/ports/secret-source.js';
+import { DEFAULT_GENERATION_KEY_SECRET } from './options.js';
 import { TOKENS as T } from './tokens.js';
 
 export interface KubernetesModuleOptions {
@@ -22,6 +26,8 @@ export interface KubernetesModuleOptions {
   /** Reported as the Events' reportingInstance (the pod name in a cluster). */
   readonly instance?: string;
   readonly api?: Omit<ApiClientOptions, 'onRequest'>;
+  /** The Secret in `namespace` holding the generation key (the chart creates it); default DEFAULT_GENERATION_KEY_SECRET. */
+  readonly generationKeySecret?: string;
 }
 
 /** The clients the four adapters share; not a port, so private to this module. */
@@ -43,8 +49,14 @@ export const kubernetesModule = (options: KubernetesModuleOptions) =>
     bind(T.ClusterApi)
       .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesClusterApi(apis, logger), [APIS, T.Logger])
       .inSingletonScope();
+    bind(T.KindResolver)
+      .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesKindResolver(apis, logger.child({ component: 'discovery' })), [APIS, T.Logger])
+      .inSingletonScope();
     bind(T.SecretSource)
       .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesSecretSource(apis.core, namespace, logger), [APIS, T.Logger])
+      .inSingletonScope();
+    bind(T.SecretGenerator)
+      .toResolvedValue((secrets: SecretSource) => new HmacSecretGenerator(keyFromSecret(secrets, options.generationKeySecret ?? DEFAULT_GENERATION_KEY_SECRET)), [T.SecretSource])
       .inSingletonScope();
     bind(T.ProblemReporter)
       .toResolvedValue(

@@ -29,7 +29,12 @@ export interface BrokerOptions {
   readonly settings: BrokerSettings;
   readonly bodyLimitBytes: number;
   readonly shutdownGraceMs: number;
+  /** The Secret in the broker namespace holding the key generated values derive from. */
+  readonly generationKeySecret: string;
 }
+
+/** The chart's name for it when the release is called mesitis; MESITIS_GENERATION_KEY_SECRET names another. */
+export const DEFAULT_GENERATION_KEY_SECRET = 'mesitis-generation-key';
 
 export class UsageError extends Error {}
 
@@ -51,6 +56,7 @@ export const BROKER_FLAGS = {
   'redis-prefix': { type: 'string' },
   'readiness-timeout': { type: 'string' },
   'log-level': { type: 'string' },
+  'generation-key-secret': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -120,5 +126,6 @@ export function brokerOptions(mode: 'dev' | 'serve', args: string[], env: NodeJS
     settings: { ...DEFAULT_SETTINGS, readinessTimeoutMs: integer('--readiness-timeout', values['readiness-timeout'], DEFAULT_SETTINGS.readinessTimeoutMs / 1000) * 1000 },
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: integer('MESITIS_SHUTDOWN_GRACE_SECONDS', env['MESITIS_SHUTDOWN_GRACE_SECONDS'], 25) * 1000,
+    generationKeySecret: values['generation-key-secret'] ?? env['MESITIS_GENERATION_KEY_SECRET'] ?? DEFAULT_GENERATION_KEY_SECRET,
   };
 }

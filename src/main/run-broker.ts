@@ -15,6 +15,7 @@ import type { OperationJobs } from '../application/operation-jobs.js';
 import type { OperationReconciler } from '../application/operation-reconciler.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
+import type { KindResolver } from '../application/ports/kind-resolver.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { StateStore } from '../application/ports/state-store.js';
 import { SYSTEM_RUNTIME, type BrokerSettings } from '../application/settings.js';
@@ -41,6 +42,10 @@ export function composeApplication(settings: BrokerSettings, adapters: readonly 
   return container;
 }
 
+/** The resolver with its lifecycle, where it has one: the Kubernetes one discovers, the fake cluster's is always current. */
+export const kindDiscovery = (container: Container) =>
+  container.get<KindResolver & { start?: () => Promise<void>; stop?: () => Promise<void> }>(T.KindResolver);
+
 export async function startBroker(options: ListenOptions, adapters: readonly ContainerModule[], logger: Logger): Promise<RunningBroker> {
   const container = composeApplication(options.settings, adapters, logger);
   const metrics = container.get<PromMetrics>(T.Metrics);
@@ -48,7 +53,8 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
   const config = container.get<ConfigSource>(T.ConfigSource);
   const store = container.get<StateStore>(T.StateStore);
   const broker = container.get<Broker>(T.Broker);
-  await config.start();
+  // Both before the first assembly, so no entry is refused for a kind discovery has yet to report.
+  await Promise.all([config.start(), kindDiscovery(container).start?.()]);
   broker.catalog.catalog(); // assemble and report problems at start-up, not on the first request
   const unfollow = broker.catalog.followChanges();
   // Interrupted operations are finished by whichever replica finds them first: at start-up, then periodically.
@@ -117,6 +123,7 @@ async function shutdown(server: Server, container: Container, graceMs: number, l
   await container.get<OperationReconciler>(T.Reconciler).stop();
   await container.get<OperationJobs>(T.OperationJobs).drain();
   await container.get<ConfigSource>(T.ConfigSource).stop();
+  await kindDiscovery(container).stop?.();
   await container.get<StateStore>(T.StateStore).close();
   logger.info('stopped');
 }

@@ -37,6 +37,9 @@ Flags:
                          --redis-tls, --redis-db, --redis-prefix and their MESITIS_REDIS_* variables
   --readiness-timeout S  seconds a provisioned instance may take to become ready
   --log-level L          trace|debug|info|warn|error|fatal|silent (default info, or MESITIS_LOG_LEVEL)
+  --generation-key-secret NAME   the Secret in the broker namespace holding the key of
+                         {{ generated.NAME }} values (default mesitis-generation-key, or
+                         MESITIS_GENERATION_KEY_SECRET)
   -h, --help             this text`;
 
 const fail = (message: string, code: number): number => {
@@ -67,7 +70,7 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
   if (!authEnabled(options.auth)) logger.warn('authentication is OFF (--insecure-no-auth): anyone who can reach the broker can provision');
   const instance = env['POD_NAME'] ?? env['HOSTNAME'];
   const state = options.state.kind === 'kubernetes' ? kubernetesStateModule(namespace) : stateModule(options.state);
-  const modules = [kubernetesModule({ config: kube.value.config, namespace, ...(instance ? { instance } : {}) }), state];
+  const modules = [kubernetesModule({ config: kube.value.config, namespace, generationKeySecret: options.generationKeySecret, ...(instance ? { instance } : {}) }), state];
   let broker;
   try {
     broker = await startBroker(options, modules, logger);

@@ -17,6 +17,7 @@ export const EXAMPLE = {
   apiPlan: 'api-api-service-1',
   apiServiceId: '0e4d7c1a-8b3f-4a52-9c6d-2f1e0a9b8c07',
   timePlan: 'platform-time-service-1',
+  ownPostgresPlan: 'data-own-postgres-16',
 } as const;
 
 export async function exampleBroker(options: Omit<MemoryBrokerOptions, 'objects'> = {}): Promise<MemoryBroker> {

@@ -3,9 +3,10 @@
  * same suite runs against the in-memory cluster and a real kube-apiserver.
  * Call describeClusterApi once per adapter.
  */
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { ClusterApi } from '../../src/application/ports/cluster-api.js';
-import { refOf, type KubeObject, type ObjectRef, type SupportedKind } from '../../src/domain/kube-object.js';
+import { refOf, type KubeObject, type ObjectRef } from '../../src/domain/kube-object.js';
 import { isReady } from '../../src/domain/readiness.js';
 import type { Result } from '../../src/domain/result.js';
 
@@ -17,7 +18,36 @@ export interface ClusterApiFixture {
   readonly otherNamespace: string;
   /** Brings an object to this status as its controller would: the fake cluster writes it; on the test cluster the real controllers do, and this waits for them. */
   setStatus(ref: ObjectRef, status: Record<string, unknown>): Promise<void>;
+  /**
+   * Makes the cluster serve the CustomResourceDefinition's kinds, as a
+   * provider installing an operator would: the fake cluster has it applied
+   * the way `mesitis dev` applies a manifest; the test cluster creates it
+   * (as admin) and returns once it is Established and discovery lists its
+   * kind. The fixture's cleanup removes it.
+   */
+  defineCustomKind(crd: KubeObject): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * A CRD of the shape operators ship (schema, status subresource). Its group
+ * is unique per call: CRDs are cluster-wide, and a deleted one lingers while
+ * its objects are removed.
+ */
+export function customResourceDefinition(scope: 'Namespaced' | 'Cluster', kind = 'Widget'): { crd: KubeObject; apiVersion: string; kind: string } {
+  const group = `c${randomBytes(4).toString('hex')}.contract.mesitis.example.com`;
+  const plural = `${kind.toLowerCase()}s`;
+  const crd: KubeObject = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.${group}` },
+    spec: {
+      group, scope, names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: [{
+        name: 'v1', served: true, storage: true, subresources: { status: {} },
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+      }],
+    },
+  };
+  return { crd, apiVersion: `${group}/v1`, kind };
 }
 
 function valueOf<T>(result: Result<T>): T {
@@ -50,6 +80,22 @@ export function objectsOfEveryKind(namespace: string, labels: Record<string, str
     { object: { apiVersion: 'v1', kind: 'Pod', metadata: meta('probe'), spec: podSpec('probe') }, kept: (o) => (spec(o)['containers'] as { image: string }[])[0]?.image, expected: 'registry.example.com/probe:1.0.0' },
     { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('settings'), data: { greeting: 'hello' } }, kept: (o) => (o['data'] as Record<string, string>)['greeting'], expected: 'hello' },
     { object: { apiVersion: 'v1', kind: 'Secret', metadata: meta('token'), type: 'Opaque', data: { token: base64('example-token-1') } }, kept: (o) => (o['data'] as Record<string, string>)['token'], expected: base64('example-token-1') },
+    {
+      object: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('store'), spec: { ...workloadSpec('store', 1), serviceName: 'store' } },
+      kept: (o) => spec(o)['serviceName'], expected: 'store',
+    },
+    {
+      object: { apiVersion: 'batch/v1', kind: 'Job', metadata: meta('migrate'), spec: { template: { spec: { ...podSpec('migrate'), restartPolicy: 'Never' } } } },
+      kept: (o) => ((spec(o)['template'] as { spec: { restartPolicy: string } }).spec.restartPolicy), expected: 'Never',
+    },
+    {
+      object: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta('data'), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      kept: (o) => spec(o)['accessModes'], expected: ['ReadWriteOnce'],
+    },
+    {
+      object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('isolate'), spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] } },
+      kept: (o) => spec(o)['podSelector'], expected: { matchLabels: { app: 'web' } },
+    },
   ];
 }
 
@@ -86,7 +132,7 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
 
       it('reads back what was created, kind and apiVersion included', async function () {
         await api.create(configMap(ns, 'settings', { team: 'a' }, { greeting: 'hello' }));
-        const read = valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'settings' }));
+        const read = valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }));
         expect(read?.kind).to.equal('ConfigMap');
         expect(read?.apiVersion).to.equal('v1');
         expect(read?.metadata.labels).to.deep.equal({ team: 'a' });
@@ -94,18 +140,18 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
       });
 
       it('reads an absent object as undefined, not as an error', async function () {
-        expect(valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'nothing-here' }))).to.equal(undefined);
+        expect(valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'nothing-here' }))).to.equal(undefined);
       });
 
       it('does not find an object under another namespace', async function () {
         await api.create(configMap(ns, 'settings'));
-        expect(valueOf(await api.get({ kind: 'ConfigMap', namespace: fixture.otherNamespace, name: 'settings' }))).to.equal(undefined);
+        expect(valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: fixture.otherNamespace, name: 'settings' }))).to.equal(undefined);
       });
 
       it('refuses a name that is taken with ObjectsExist and keeps the first object', async function () {
         await api.create(configMap(ns, 'settings', {}, { version: 'first' }));
         expect(errorKindOf(await api.create(configMap(ns, 'settings', {}, { version: 'second' })))).to.equal('ObjectsExist');
-        const read = valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'settings' }));
+        const read = valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }));
         expect(read?.['data']).to.deep.equal({ version: 'first' });
       });
 
@@ -117,20 +163,20 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
 
       it('refuses an object the server finds invalid with ConfigInvalid', async function () {
         expect(errorKindOf(await api.create(configMap(ns, 'Not_A_Valid_Name')))).to.equal('ConfigInvalid');
-        expect(valueOf(await api.list('ConfigMap', ns, ''))).to.deep.equal([]);
+        expect(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, ''))).to.deep.equal([]);
       });
 
       it('stores a Secret\'s stringData as base64 data', async function () {
         const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'login', namespace: ns }, stringData: { password: 'example-password-1' } };
         await api.create(secret);
-        const read = valueOf(await api.get({ kind: 'Secret', namespace: ns, name: 'login' }));
+        const read = valueOf(await api.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'login' }));
         expect(read?.['data']).to.deep.equal({ password: base64('example-password-1') });
       });
     });
 
     describe('every kind Mesitis creates', function () {
       this.timeout(120_000);
-      it('round-trips Deployment, ReplicaSet, Service, Pod, ConfigMap and Secret', async function () {
+      it('round-trips Deployment, ReplicaSet, Service, Pod, ConfigMap, Secret, StatefulSet, Job, PersistentVolumeClaim and NetworkPolicy', async function () {
         const cases = objectsOfEveryKind(ns, { suite: 'kinds' });
         for (const { object, kept, expected } of cases) {
           valueOf(await api.create(object));
@@ -141,7 +187,7 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
           expect(kept(read!), object.kind).to.deep.equal(expected);
         }
         for (const { object } of cases) {
-          expect(namesOf(valueOf(await api.list(object.kind as SupportedKind, ns, 'suite=kinds'))), object.kind).to.deep.equal([object.metadata.name]);
+          expect(namesOf(valueOf(await api.list(object, ns, 'suite=kinds'))), object.kind).to.deep.equal([object.metadata.name]);
           expect(valueOf(await api.delete(refOf(object))), object.kind).to.equal('deleted');
           // A Deployment or ReplicaSet stays terminating until the garbage collector removed its dependents
           // (foreground deletion), a Pod until its node let it go: gone eventually, not at once.
@@ -150,24 +196,91 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
       });
     });
 
+    describe('kinds the cluster does not serve', function () {
+      it('refuses an unserved or cluster-scoped kind with ConfigInvalid and finds none of it', async function () {
+        const widget: KubeObject = { apiVersion: 'mesitis-contract.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns } };
+        expect(errorKindOf(await api.create(widget))).to.equal('ConfigInvalid');
+        const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `mesitis-contract-${ns}`, namespace: ns }, rules: [] };
+        expect(errorKindOf(await api.create(role))).to.equal('ConfigInvalid');
+        expect(valueOf(await api.get(refOf(widget)))).to.equal(undefined);
+        expect(valueOf(await api.list(widget, ns, ''))).to.deep.equal([]);
+        expect(valueOf(await api.delete(refOf(widget)))).to.equal('absent');
+      });
+    });
+
+    describe('custom resources', function () {
+      this.timeout(60_000);
+
+      it('round-trips a custom resource of a CRD defined in the test, lists it by label, and deletes it', async function () {
+        const { crd, apiVersion, kind } = customResourceDefinition('Namespaced');
+        await fixture.defineCustomKind(crd);
+        const widget = (namespace: string, name: string, labels: Record<string, string>): KubeObject => ({
+          apiVersion, kind, metadata: { name, namespace, labels }, spec: { size: 3, engine: { version: '16.2' } },
+        });
+        const created = valueOf(await api.create(widget(ns, 'db', { team: 'a' })));
+        expect([created.apiVersion, created.kind, created.metadata.namespace]).to.deep.equal([apiVersion, kind, ns]);
+        expect(created.metadata.resourceVersion).to.be.a('string').and.not.equal('');
+        valueOf(await api.create(widget(ns, 'other', { team: 'b' })));
+        valueOf(await api.create(widget(fixture.otherNamespace, 'db-elsewhere', { team: 'a' })));
+
+        const read = valueOf(await api.get(refOf(created)));
+        expect([read?.apiVersion, read?.kind, read?.metadata.name]).to.deep.equal([apiVersion, kind, 'db']);
+        expect(read?.metadata.labels).to.deep.equal({ team: 'a' });
+        expect(read?.['spec']).to.deep.equal({ size: 3, engine: { version: '16.2' } });
+        expect(errorKindOf(await api.create(widget(ns, 'db', {})))).to.equal('ObjectsExist');
+
+        expect(namesOf(valueOf(await api.list({ apiVersion, kind }, ns, 'team=a')))).to.deep.equal(['db']);
+        expect(namesOf(valueOf(await api.list({ apiVersion, kind }, ns, '')))).to.deep.equal(['db', 'other']);
+        const [listed] = valueOf(await api.list({ apiVersion, kind }, ns, 'team=a'));
+        expect([listed?.apiVersion, listed?.kind]).to.deep.equal([apiVersion, kind]);
+
+        expect(valueOf(await api.delete(refOf(created)))).to.equal('deleted');
+        expect(await goneWithin(api, refOf(created), 10_000)).to.equal(true);
+        expect(valueOf(await api.delete(refOf(created)))).to.equal('absent');
+        expect(namesOf(valueOf(await api.list({ apiVersion, kind }, ns, '')))).to.deep.equal(['other']);
+        expect(namesOf(valueOf(await api.list({ apiVersion, kind }, fixture.otherNamespace, '')))).to.deep.equal(['db-elsewhere']);
+      });
+
+      it('deletes a custom resource only when it is the one recorded (uid precondition)', async function () {
+        const { crd, apiVersion, kind } = customResourceDefinition('Namespaced');
+        await fixture.defineCustomKind(crd);
+        const object: KubeObject = { apiVersion, kind, metadata: { name: 'db', namespace: ns } };
+        const first = valueOf(await api.create(object));
+        valueOf(await api.delete(refOf(first)));
+        expect(await goneWithin(api, refOf(first), 10_000)).to.equal(true);
+        const second = valueOf(await api.create(object));
+        const firstUid = first.metadata['uid'] as string;
+        expect(valueOf(await api.delete({ ...refOf(first), uid: firstUid }))).to.equal('absent');
+        expect(valueOf(await api.get(refOf(second)))?.metadata['uid']).to.equal(second.metadata['uid']);
+      });
+
+      it('refuses a cluster-scoped custom kind with ConfigInvalid, before writing anything', async function () {
+        const { crd, apiVersion, kind } = customResourceDefinition('Cluster', 'Tenant');
+        await fixture.defineCustomKind(crd);
+        const tenant: KubeObject = { apiVersion, kind, metadata: { name: 't', namespace: ns } };
+        expect(errorKindOf(await api.create(tenant))).to.equal('ConfigInvalid');
+        expect(valueOf(await api.list(tenant, ns, ''))).to.deep.equal([]);
+      });
+    });
+
     describe('delete', function () {
       it("deletes once, then reports 'absent'", async function () {
         await api.create(configMap(ns, 'settings'));
-        const ref = { kind: 'ConfigMap', namespace: ns, name: 'settings' } as const;
+        const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' } as const;
         expect(valueOf(await api.delete(ref))).to.equal('deleted');
         expect(valueOf(await api.delete(ref))).to.equal('absent');
         expect(valueOf(await api.get(ref))).to.equal(undefined);
       });
 
       it("reports 'absent' for an object that never existed", async function () {
-        expect(valueOf(await api.delete({ kind: 'Service', namespace: ns, name: 'never-made' }))).to.equal('absent');
+        expect(valueOf(await api.delete({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'never-made' }))).to.equal('absent');
       });
 
       it('deletes only the object named, not its namesake in another namespace', async function () {
         await api.create(configMap(ns, 'settings'));
         await api.create(configMap(fixture.otherNamespace, 'settings'));
-        await api.delete({ kind: 'ConfigMap', namespace: fixture.otherNamespace, name: 'settings' });
-        expect(valueOf(await api.get({ kind: 'ConfigMap', namespace: ns, name: 'settings' }))).to.not.equal(undefined);
+        await api.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: fixture.otherNamespace, name: 'settings' });
+        expect(valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }))).to.not.equal(undefined);
       });
     });
 
@@ -181,27 +294,27 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
       });
 
       it('returns the objects of one kind in one namespace that match the selector', async function () {
-        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'team=a')))).to.deep.equal(['a1', 'a2']);
+        expect(namesOf(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, 'team=a')))).to.deep.equal(['a1', 'a2']);
       });
 
       it('understands !=, existence, non-existence and several requirements', async function () {
-        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'team!=a')))).to.deep.equal(['b1']);
-        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'tier')))).to.deep.equal(['a1', 'b1']);
-        expect(namesOf(valueOf(await api.list('ConfigMap', ns, '!tier')))).to.deep.equal(['a2']);
-        expect(namesOf(valueOf(await api.list('ConfigMap', ns, 'team=a,tier=web')))).to.deep.equal(['a1']);
+        expect(namesOf(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, 'team!=a')))).to.deep.equal(['b1']);
+        expect(namesOf(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, 'tier')))).to.deep.equal(['a1', 'b1']);
+        expect(namesOf(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, '!tier')))).to.deep.equal(['a2']);
+        expect(namesOf(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, 'team=a,tier=web')))).to.deep.equal(['a1']);
       });
 
       it('lists every object of the kind for an empty selector', async function () {
-        expect(namesOf(valueOf(await api.list('ConfigMap', ns, '')))).to.deep.equal(['a1', 'a2', 'b1']);
+        expect(namesOf(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, '')))).to.deep.equal(['a1', 'a2', 'b1']);
       });
 
       it('returns an empty list when nothing matches', async function () {
-        expect(valueOf(await api.list('ConfigMap', ns, 'team=nobody'))).to.deep.equal([]);
-        expect(valueOf(await api.list('Deployment', ns, 'team=a'))).to.deep.equal([]);
+        expect(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, 'team=nobody'))).to.deep.equal([]);
+        expect(valueOf(await api.list({ apiVersion: 'apps/v1', kind: 'Deployment' }, ns, 'team=a'))).to.deep.equal([]);
       });
 
       it('returns complete objects, kind and apiVersion included', async function () {
-        const [first] = valueOf(await api.list('Secret', ns, 'team=a'));
+        const [first] = valueOf(await api.list({ apiVersion: 'v1', kind: 'Secret' }, ns, 'team=a'));
         expect([first?.kind, first?.apiVersion, first?.metadata.name, first?.metadata.namespace]).to.deep.equal(['Secret', 'v1', 'a-secret', ns]);
         expect(first?.metadata.resourceVersion).to.be.a('string').and.not.equal('');
       });

@@ -22,6 +22,7 @@ import { KubernetesClusterApi } from '../../src/adapters/kubernetes/kubernetes-c
 import { informerConfigSource } from '../../src/adapters/kubernetes/kubernetes-config-source.js';
 import { KubernetesSecretSource } from '../../src/adapters/kubernetes/kubernetes-secret-source.js';
 import { adminApis, deleteNamespace, freshNamespace, kubeConfigFrom, requireTestClusterOrSkip, silentLogger, waitForStatus, withServer } from '../support/real-cluster.js';
+import { defineCrd, deleteCrd } from '../support/custom-resources.js';
 import { sharedTestCluster } from '../support/test-cluster.js';
 import { describeClusterApi } from './cluster-api.contract.js';
 import { describeConfigSource, entryDoc, eventually } from './config-source.contract.js';
@@ -66,12 +67,20 @@ describe('Kubernetes adapters on a real kube-apiserver', function () {
 
   describeClusterApi('KubernetesClusterApi', async () => {
     const spaces = await namespaces();
+    const crds: string[] = [];
     return {
       ...spaces,
       api: new KubernetesClusterApi(kubernetesApis(adminConfig), silentLogger()),
       // The cluster's own controllers write the status: wait until they
       // report what the contract expects, rather than writing it for them.
       setStatus: (ref, status) => waitForStatus(admin, ref, status),
+      defineCustomKind: async (crd) => {
+        crds.push(crd.metadata.name);
+        await defineCrd(adminConfig, admin, crd);
+      },
+      cleanup: async () => {
+        await Promise.all([spaces.cleanup(), ...crds.map((name) => deleteCrd(admin, name))]);
+      },
     };
   });
 
@@ -203,6 +212,7 @@ describe('Kubernetes adapters on a real kube-apiserver', function () {
       source: new KubernetesSecretSource(kubernetesApis(adminConfig).core, namespace, silentLogger()),
       putSecret: async (secret) => void (await putSecret(admin, namespace, secret)),
       putForeignSecret: async (secret) => void (await putSecret(admin, otherNamespace, secret)),
+      foreignNamespace: otherNamespace,
       cleanup,
     };
   });

@@ -1,5 +1,6 @@
 /** The port contracts, run against the in-memory cluster's adapters. */
 import type { ConfigMapDocument } from '../../src/adapters/config/config-map-document.js';
+import { applyManifests } from '../../src/adapters/memory/apply-manifests.js';
 import { MemoryCluster } from '../../src/adapters/memory/memory-cluster.js';
 import { MemoryClusterApi } from '../../src/adapters/memory/memory-cluster-api.js';
 import { MemoryConfigSource } from '../../src/adapters/memory/memory-config-source.js';
@@ -46,6 +47,11 @@ describeClusterApi('MemoryClusterApi', async () => {
     namespace: NAMESPACE,
     otherNamespace: OTHER_NAMESPACE,
     setStatus: async (ref, status) => void orThrow(cluster.setStatus(ref, status)),
+    // As `mesitis dev` does with a CRD among its manifests.
+    defineCustomKind: async (crd) => {
+      const { refused } = applyManifests(cluster, [crd]);
+      if (refused.length > 0) throw new Error(refused.map((r) => r.message).join('; '));
+    },
     cleanup: async () => {},
   };
 });
@@ -68,6 +74,7 @@ describeSecretSource('MemorySecretSource', async () => {
     source: new MemorySecretSource(cluster, NAMESPACE),
     putSecret: async (secret) => put(cluster, secretOf(secret, NAMESPACE)),
     putForeignSecret: async (secret) => put(cluster, secretOf(secret, OTHER_NAMESPACE)),
+    foreignNamespace: OTHER_NAMESPACE,
     cleanup: async () => {},
   };
 });

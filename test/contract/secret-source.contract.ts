@@ -20,8 +20,10 @@ export interface SecretSourceFixture {
   readonly source: SecretSource;
   /** Creates a Secret in the source's namespace. */
   putSecret(secret: SecretSpec): Promise<void>;
-  /** Creates a Secret in another namespace, which the source must not read. */
+  /** Creates a Secret in another namespace, which `read` must not see and `readIn` (naming it) must. */
   putForeignSecret(secret: SecretSpec): Promise<void>;
+  /** That other namespace (a target namespace, where an instance's Secret lives). */
+  readonly foreignNamespace: string;
   cleanup(): Promise<void>;
 }
 
@@ -71,6 +73,12 @@ export function describeSecretSource(name: string, makeFixture: () => Promise<Se
     it('does not read Secrets of other namespaces', async function () {
       await fixture.putForeignSecret({ name: 'elsewhere', stringData: { password: 'example-password-1' } });
       expect(errorKindOf(await fixture.source.read('elsewhere'))).to.equal('NotFound');
+    });
+
+    it('reads an instance\'s Secret in the namespace it names, decoded the same way; NotFound when absent', async function () {
+      await fixture.putForeignSecret({ name: 'instance-db', data: { password: base64('exämple-pässword-2') }, stringData: { username: 'app' } });
+      expect(valueOf(await fixture.source.readIn(fixture.foreignNamespace, 'instance-db'))).to.deep.equal({ username: 'app', password: 'exämple-pässword-2' });
+      expect(errorKindOf(await fixture.source.readIn(fixture.foreignNamespace, 'not-yet-written'))).to.equal('NotFound');
     });
   });
 }

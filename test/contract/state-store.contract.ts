@@ -25,7 +25,7 @@ export function exampleInstance(id: string, overrides: Partial<InstanceRecord> =
     context: { platform: 'kubernetes', namespace: 'client-ns' },
     parameters: { size: 'small', replicas: 2, nested: { tier: ['a', 'b'] } },
     originatingIdentity: { platform: 'kubernetes', value: { username: 'alice', groups: ['dev'] } },
-    objects: [{ kind: 'Service', namespace: 'provider-ns', name: `db-${id}` }],
+    objects: [{ apiVersion: 'v1', kind: 'Service', namespace: 'provider-ns', name: `db-${id}` }],
     status: 'provisioning',
     operation: { id: 'op-1', type: 'provision', state: 'in progress', description: 'creating', startedAt: '2024-01-01T00:00:00.000Z' },
     createdAt: '2024-01-01T00:00:00.000Z',

@@ -34,6 +34,11 @@ export const TARGET_NAMESPACE_PERMISSIONS = expand([
   { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['create', 'get', 'list', 'delete'] },
 ]);
 
+/** Each of rbac.instanceSecretNamespaces outside the target namespaces: an instance's Secret, read by name. */
+export const INSTANCE_SECRET_NAMESPACE_PERMISSIONS = expand([
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+]);
+
 /** Every (group, resource) a Role above names, and some it must not: the least-privilege matrix. */
 export const PROBED_RESOURCES: readonly { group: string; resource: string }[] = [
   ...['configmaps', 'secrets', 'services', 'pods', 'events', 'serviceaccounts', 'persistentvolumeclaims', 'endpoints'].map((resource) => ({ group: '', resource })),

@@ -13,7 +13,7 @@ import { BROKER_FLAGS } from '../../src/main/options.js';
 import { buildHelm, helmPrerequisite, helmTemplate, MESITIS_CHART_DIR, parseManifests, type KubernetesManifest } from '../support/helm.js';
 import { requireOrSkip } from '../support/prerequisites.js';
 import { PLAIN_MANIFESTS_FILE, renderPlainManifests } from '../helm/render-manifests.js';
-import { expand, one, only, PROVIDER_NAMESPACE_PERMISSIONS, PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS, TARGET_NAMESPACE_PERMISSIONS, type PolicyRule } from './chart-expectations.js';
+import { expand, INSTANCE_SECRET_NAMESPACE_PERMISSIONS, one, only, PROVIDER_NAMESPACE_PERMISSIONS, PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS, TARGET_NAMESPACE_PERMISSIONS, type PolicyRule } from './chart-expectations.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'provider-ns';
@@ -90,7 +90,7 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
 
     it('takes its namespace from the pod and its credentials from the chart Secret', function () {
       expect(env(defaults, 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).to.equal('metadata.namespace');
-      const secret = one(defaults, 'Secret');
+      const secret = only(defaults, 'Secret').find((s) => s.metadata.name.endsWith('-credentials'))!;
       const data = secret['data'] as Record<string, string>;
       expect(Buffer.from(data['username']!, 'base64').toString()).to.equal('mesitis');
       expect(Buffer.from(data['password']!, 'base64').toString()).to.match(/^[A-Za-z0-9]{32}$/);
@@ -140,6 +140,16 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
       }
     });
 
+    it('grants only get on Secrets in rbac.instanceSecretNamespaces, nothing more where a target Role already allows it', async function () {
+      const objects = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { rbac: { instanceSecretNamespaces: ['operator-ns', 'api-ns', 'operator-ns'] } } });
+      expect(only(objects, 'Role').map((r) => r.metadata.namespace)).to.have.members([NS, 'api-ns', 'operator-ns']);
+      expect(expand(rules(one(objects, 'Role', 'operator-ns')))).to.deep.equal(INSTANCE_SECRET_NAMESPACE_PERMISSIONS);
+      expect(expand(rules(one(objects, 'Role', 'api-ns')))).to.deep.equal(TARGET_NAMESPACE_PERMISSIONS);
+      const binding = one(objects, 'RoleBinding', 'operator-ns');
+      expect((binding['roleRef'] as { name: string }).name).to.equal(one(objects, 'Role', 'operator-ns').metadata.name);
+      expect(only(defaults, 'Role').map((r) => r.metadata.namespace)).to.not.include('operator-ns');
+    });
+
     it('binds each Role, in its own namespace, to the chart ServiceAccount only', function () {
       for (const objects of [defaults, full]) {
         const account = one(objects, 'ServiceAccount');
@@ -177,9 +187,18 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
   });
 
   it('creates no Secret when given an existing one, and uses that', async function () {
-    const objects = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { credentials: { existingSecret: 'team-osb-credentials' } } });
+    const values = { credentials: { existingSecret: 'team-osb-credentials' }, generationKey: { existingSecret: 'team-generation-key' } };
+    const objects = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values });
     expect(only(objects, 'Secret')).to.deep.equal([]);
     expect(env(objects, 'MESITIS_PASSWORD')?.valueFrom?.secretKeyRef?.name).to.equal('team-osb-credentials');
+    expect(env(objects, 'MESITIS_GENERATION_KEY_SECRET')?.value).to.equal('team-generation-key');
+  });
+
+  it('creates the generation key Secret with a random key of 64 characters, and tells the broker its name', function () {
+    const keySecret = only(defaults, 'Secret').find((s) => s.metadata.name.endsWith('-generation-key'));
+    expect(keySecret?.metadata.namespace).to.equal(NS);
+    expect(Buffer.from((keySecret?.['data'] as Record<string, string>)['key']!, 'base64').toString()).to.match(/^[A-Za-z0-9]{64}$/);
+    expect(env(defaults, 'MESITIS_GENERATION_KEY_SECRET')?.value).to.equal(keySecret?.metadata.name);
   });
 
   it('deploy/manifests/ is the chart rendered now (regenerate: npx tsx test/helm/render-manifests.ts)', async function () {

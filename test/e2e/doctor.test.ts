@@ -49,7 +49,7 @@ describe('mesitis doctor on the real apiserver', function () {
   const labelsFor = (instanceId: string) => ({ 'app.kubernetes.io/managed-by': 'mesitis', 'mesitis/instance': instanceLabelValue(instanceId), 'mesitis/offering': OFFERING, 'mesitis/consumer-namespace': 'client-ns' });
   const createConfigMap = async (name: string, labels: Record<string, string>): Promise<ObjectRef> => {
     const made = await admin.core.createNamespacedConfigMap({ namespace: targetNs, body: { metadata: { name, labels }, data: { made: 'by the test' } } });
-    return { kind: 'ConfigMap', namespace: targetNs, name, uid: made.metadata!.uid! };
+    return { apiVersion: 'v1', kind: 'ConfigMap', namespace: targetNs, name, uid: made.metadata!.uid! };
   };
   const record = (id: string, overrides: Partial<InstanceRecord>): InstanceRecord =>
     instanceRecord({ id, serviceId: randomUUID(), planId: PLAN_ID, entrySource: 'doctor-entry', parameters: {}, ...overrides });

@@ -153,8 +153,11 @@ describe('README kubectl install, pasted into a shell against a real kube-apiser
     const configMaps = (await kubectl('-n', 'provider-ns', 'get', 'configmaps', '-l', 'mesitis/kind', '-o', 'name')).trim().split('\n').sort();
     expect(configMaps).to.deep.equal([
       'configmap/wrapped-api-service-config', 'configmap/wrapped-api-service-deployment', 'configmap/wrapped-api-service-service',
-      'configmap/wrapped-entry-api-api-service', 'configmap/wrapped-entry-platform-time-service',
+      'configmap/wrapped-entry-api-api-service', 'configmap/wrapped-entry-data-own-postgres', 'configmap/wrapped-entry-platform-time-service',
       'configmap/wrapped-entry-weather-forecast-v1', 'configmap/wrapped-entry-weather-forecast-v2',
+      'configmap/wrapped-own-postgres-deployment', 'configmap/wrapped-own-postgres-secret', 'configmap/wrapped-own-postgres-service',
     ]);
+    // The key generated values derive from, created as the README says (the rendered manifests expect it).
+    expect((await kubectl('-n', 'provider-ns', 'get', 'secret', 'mesitis-generation-key', '-o', 'jsonpath={.data.key}')).length).to.be.greaterThan(43);
   });
 });

@@ -14,11 +14,12 @@ import { helmTemplateText, helmVersion, MESITIS_CHART_DIR } from '../support/hel
 export const PLAIN_MANIFESTS_FILE = fileURLToPath(new URL('../../deploy/manifests/mesitis.yaml', import.meta.url));
 export const PLAIN_MANIFESTS_NAMESPACE = 'provider-ns';
 /**
- * The chart's defaults, except that the credentials Secret is not rendered:
- * a generated password would change on every render and a fixed one would
- * be committed. Users create `mesitis-credentials` themselves.
+ * The chart's defaults, except that the credentials and generation key
+ * Secrets are not rendered: generated contents would change on every render
+ * and fixed ones would be committed. Users create `mesitis-credentials` and
+ * `mesitis-generation-key` themselves.
  */
-export const PLAIN_MANIFESTS_VALUES = { credentials: { existingSecret: 'mesitis-credentials' } };
+export const PLAIN_MANIFESTS_VALUES = { credentials: { existingSecret: 'mesitis-credentials' }, generationKey: { existingSecret: 'mesitis-generation-key' } };
 
 export async function renderPlainManifests(): Promise<string> {
   const body = await helmTemplateText(MESITIS_CHART_DIR, { namespace: PLAIN_MANIFESTS_NAMESPACE, values: PLAIN_MANIFESTS_VALUES });

@@ -73,6 +73,32 @@ export function providerFixture(): KubeObject[] {
   ];
 }
 
+export const GENERATED_PLAN = 'plan-generated-1';
+
+/**
+ * A dedicated offering whose password is generated into a Secret of the
+ * instance and handed out from it (issue 13). Separate from
+ * providerFixture, whose catalog other tests count.
+ */
+export function generatedOffering(): KubeObject[] {
+  return [
+    entry('entry-generated', {
+      team: 'data', offering: 'own-db', description: 'A database user of your own', uuid: GENERATED_PLAN, version: '1', whitelist: [NS.client],
+      provisionkind: 'ProvisionNewClusterObjects',
+      provisiondata: { namespace: NS.target, name: 'db-{{ instance.shortId }}', labelSelector: 'mesitis/offering=own-db' },
+      credentialkind: 'CredentialFromInstanceSecret', credentialdata: { secretname: 'db-{{ instance.shortId }}', keys: ['username', 'password'] },
+    }),
+    template('own-db-secret', 'own-db', 1, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-{{ instance.shortId }}' },
+      stringData: { username: 'app', password: '{{ generated.password length=32 }}' },
+    }),
+    template('own-db-config', 'own-db', 2, {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'db-config-{{ instance.shortId }}' },
+      data: { 'init.sql': "CREATE USER app PASSWORD '{{ generated.password length=32 }}';" },
+    }),
+  ];
+}
+
 /** The OSB context a Kubernetes platform sends for a consumer namespace. */
 export const kubernetesContext = (namespace: string, instanceName = 'my-instance') => ({
   platform: 'kubernetes', namespace, clusterid: 'cluster-1', instance_name: instanceName,

@@ -9,14 +9,29 @@ import { isDnsSubdomain } from '../../domain/kubernetes-names.js';
 export const CREDENTIALS: KindFamily = {
   prefix: 'credential',
   label: 'credential',
-  kinds: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'CredentialFromVault'],
-  supported: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential'],
-  aliases: { CredentialFromSecret: 'CredentialFromClusterSecret' },
+  kinds: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialFromInstanceSecret', 'CredentialNoCredential', 'CredentialFromVault'],
+  supported: ['CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialFromInstanceSecret', 'CredentialNoCredential'],
+  aliases: { CredentialFromSecret: 'CredentialFromClusterSecret', CredentialFromOwnSecret: 'CredentialFromInstanceSecret' },
 };
 
 
 const CatalogValues = t.record(t.string, scalarString);
 const SecretData = t.type({ secretname: t.string });
+const InstanceSecretData = t.intersection([
+  t.type({ secretname: t.string }),
+  t.partial({ keys: t.array(t.string), namespace: t.string }),
+]);
+
+/** The name may hold template variables: catalog-entry's checkEntry decides which and checks the rendered shape. */
+function decodeInstanceSecret(data: unknown, source: string, field: string): Result<CredentialSource, ConfigProblem[]> {
+  const lowered = lowerCaseKeys(data, source, field);
+  if (!lowered.ok) return lowered;
+  const secret = decodeFields(InstanceSecretData, lowered.value, source, field);
+  if (!secret.ok) return secret;
+  const { secretname, keys, namespace } = secret.value;
+  if (keys !== undefined && keys.length === 0) return err([{ source, field: `${field}.keys`, message: 'must list at least one key (leave it out to hand out every key)' }]);
+  return ok({ kind: 'FromInstanceSecret', secretName: secretname, ...(keys !== undefined ? { keys } : {}), ...(namespace !== undefined ? { namespace } : {}) });
+}
 
 function decodeData(kind: string, data: unknown, source: string, field: string): Result<CredentialSource, ConfigProblem[]> {
   const missing = (): Result<never, ConfigProblem[]> => err([{ source, field, message: 'is required' }]);
@@ -30,6 +45,8 @@ function decodeData(kind: string, data: unknown, source: string, field: string):
       const values = decodeFields(CatalogValues, data, source, field);
       return values.ok ? ok({ kind: 'FromCatalog', values: values.value }) : values;
     }
+    case 'CredentialFromInstanceSecret':
+      return data === undefined ? missing() : decodeInstanceSecret(data, source, field);
     default: {
       // CredentialFromClusterSecret (its older name CredentialFromSecret arrives resolved).
       if (data === undefined) return missing();

@@ -3,6 +3,7 @@
  * manifests, found offline so a providing team's CI can refuse them first.
  */
 import type { ConfigProblem } from '../../domain/catalog-entry.js';
+import { BUILT_IN_KINDS, isBuiltInGroup, scopeTable } from '../../domain/built-in-kinds.js';
 import { assembleCatalog } from '../../domain/catalog.js';
 import { planName } from '../../domain/catalog-entry.js';
 import type { KubeObject } from '../../domain/kube-object.js';
@@ -107,7 +108,9 @@ export function validateConfig(objects: readonly KubeObject[], brokerNamespace?:
     documents.push(toConfigMapDocument(object));
   }
   const config = decodeProviderConfig(documents);
-  const catalog = assembleCatalog(config);
+  // Offline, discovery is the built-in kinds: a custom resource's group is assumed served (its CRD lives in the cluster).
+  const builtIn = scopeTable(BUILT_IN_KINDS);
+  const catalog = assembleCatalog(config, (apiVersion, kind) => (isBuiltInGroup(apiVersion) ? builtIn(apiVersion, kind) : 'namespaced'));
   const accepted = catalog.offerings.flatMap((offering) => offering.plans.map((plan) => ({ source: plan.source, plan: planName(plan) })));
   return { problems: [...problems, ...catalog.problems], notices, accepted, templates: config.templates.length };
 }

@@ -8,6 +8,7 @@
  */
 import { Agent, type AgentOptions } from 'node:https';
 import {
+  ApisApi,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -18,12 +19,17 @@ import {
   type RequestContext,
   type SecurityAuthentication,
 } from '@kubernetes/client-node';
+import { DiscoveringObjectApi } from './object-api.js';
 
 export interface KubernetesApis {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
   /** Leases: the Kubernetes state store's locks. */
   readonly coordination: CoordinationV1Api;
+  /** Any kind, by apiVersion and kind: the objects created for consumers. */
+  readonly objects: DiscoveringObjectApi;
+  /** The API groups (GET /apis), for discovery. */
+  readonly groups: ApisApi;
 }
 
 export interface ApiClientOptions {
@@ -52,7 +58,13 @@ export function kubernetesApis(config: KubeConfig, options: ApiClientOptions = {
     authMethods: { default: keptAlive(config) },
     promiseMiddleware: [middleware],
   });
-  return { core: new CoreV1Api(configuration), apps: new AppsV1Api(configuration), coordination: new CoordinationV1Api(configuration) };
+  return {
+    core: new CoreV1Api(configuration),
+    apps: new AppsV1Api(configuration),
+    coordination: new CoordinationV1Api(configuration),
+    objects: new DiscoveringObjectApi(configuration),
+    groups: new ApisApi(configuration),
+  };
 }
 
 /**

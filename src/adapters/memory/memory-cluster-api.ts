@@ -2,13 +2,13 @@
  * The ClusterApi port over the in-memory cluster, translating its failures
  * the way the Kubernetes adapter translates the real server's:
  * AlreadyExists (409) -> ObjectsExist, Invalid (422) -> ConfigInvalid, and a
- * create into a missing namespace (404) -> ConfigInvalid, because the
- * namespace comes from the provider's configuration.
+ * create into a missing namespace or of an unserved kind (404) ->
+ * ConfigInvalid, because both come from the provider's configuration.
  */
 import type { ClusterApi } from '../../application/ports/cluster-api.js';
 import { domainError, type DomainError } from '../../domain/errors.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
-import { API_VERSION, isSupportedKind, type KubeObject, type ObjectRef, type SupportedKind } from '../../domain/kube-object.js';
+import type { KubeObject, ObjectRef, ObjectType } from '../../domain/kube-object.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { ClusterFailure, MemoryCluster } from './memory-cluster.js';
 
@@ -28,11 +28,6 @@ export class MemoryClusterApi implements ClusterApi {
   constructor(private readonly cluster: MemoryCluster) {}
 
   async create(object: KubeObject): Promise<Result<KubeObject>> {
-    // Only the six kinds, at the versions Mesitis creates them with: a real cluster has no route for anything else.
-    if (!isSupportedKind(object.kind)) return err(domainError('ConfigInvalid', `kind "${object.kind}" is not one Mesitis creates`));
-    if (object.apiVersion !== API_VERSION[object.kind]) {
-      return err(domainError('ConfigInvalid', `${object.kind} must be created as ${API_VERSION[object.kind]}, not ${object.apiVersion}`));
-    }
     const created = this.cluster.create(object);
     return created.ok ? created : err(translate(created.error));
   }
@@ -48,11 +43,11 @@ export class MemoryClusterApi implements ClusterApi {
   }
 
   /** An empty selector lists everything of the kind, as it does against a real server. */
-  async list(kind: SupportedKind, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>> {
-    if (labelSelector.trim() === '') return ok(this.cluster.list(kind, namespace));
+  async list(type: ObjectType, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>> {
+    if (labelSelector.trim() === '') return ok(this.cluster.list(type, namespace));
     const selector = parseLabelSelector(labelSelector);
     if (!selector.ok) return err(domainError('ConfigInvalid', `label selector "${labelSelector}": ${selector.error}`));
-    return ok(this.cluster.list(kind, namespace, selector.value));
+    return ok(this.cluster.list(type, namespace, selector.value));
   }
 
   /** The fake cluster lives in this process: it always answers. */

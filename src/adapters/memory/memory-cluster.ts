@@ -1,19 +1,24 @@
 /**
- * An in-memory Kubernetes API server: namespaces and namespaced objects of any
- * kind, with the behaviour clients rely on (AlreadyExists, NotFound, a new
+ * An in-memory Kubernetes API server: namespaces and namespaced objects of
+ * every kind it serves (the built-in ones and those of the CRDs applied to
+ * it, see ServedKinds), with the behaviour clients rely on (AlreadyExists, NotFound, a new
  * resourceVersion on every write, label selectors, change events). It backs
  * `mesitis dev` and the tests, so it refuses what a real server refuses
  * rather than accepting whatever it is given.
  */
 import { randomUUID } from 'node:crypto';
 import { matchesSelector, type LabelSelector } from '../../domain/label-selector.js';
-import type { KubeObject } from '../../domain/kube-object.js';
+import { groupOf } from '../../domain/built-in-kinds.js';
+import type { KubeObject, ObjectType } from '../../domain/kube-object.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { isDnsLabel, validationProblems } from './object-validation.js';
 import { storedOnCreate, storedOnReplace } from './server-defaults.js';
+import { ServedKinds } from './served-kinds.js';
 import { settledStatus } from './simulated-controllers.js';
 
 export interface ObjectKey {
+  /** Without one, the kind is the built-in kind of that name (tests and the config source name ConfigMaps so). */
+  readonly apiVersion?: string;
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
@@ -42,7 +47,9 @@ const failure = (reason: ClusterFailureReason, message: string) => err<ClusterFa
 const describeKey = (key: ObjectKey): string => `${key.kind} "${key.namespace}/${key.name}"`;
 
 export class MemoryCluster {
-  /** namespace -> kind -> name -> object. A namespace exists exactly when it has an entry. */
+  /** What this cluster serves; a CRD applied to it adds its kinds. */
+  readonly kinds = new ServedKinds();
+  /** namespace -> kind.group -> name -> object. A namespace exists exactly when it has an entry. */
   private readonly store = new Map<string, Map<string, Map<string, KubeObject>>>();
   private readonly watchers = new Set<(event: ClusterEvent) => void>();
   private lastResourceVersion = 0;
@@ -83,11 +90,15 @@ export class MemoryCluster {
   create(object: KubeObject): Result<KubeObject, ClusterFailure> {
     const namespace = object.metadata.namespace;
     if (namespace === undefined || namespace === '') return failure('Invalid', 'metadata.namespace is required');
-    const key = { kind: object.kind, namespace, name: object.metadata.name };
+    const key = keyOf(object);
+    // Like the apiserver's routes: an unserved kind has none (404), a cluster-scoped one none under a namespace.
+    const scope = this.kinds.scopeOf(object.apiVersion, object.kind);
+    if (scope === 'unknown') return failure('NotFound', `the server could not find the requested resource: kind ${object.kind} in ${object.apiVersion} is not served`);
+    if (scope === 'cluster') return failure('Invalid', `${object.kind} (${object.apiVersion}) is cluster-scoped: it cannot be created in namespace "${namespace}"`);
     if (object.metadata.resourceVersion !== undefined) return failure('Invalid', `${describeKey(key)}: resourceVersion should not be set on objects to be created`);
     const problems = validationProblems(object);
     if (problems.length > 0) return failure('Invalid', `${describeKey(key)} is invalid: ${problems.join('; ')}`);
-    const objects = this.objectsOf(namespace, object.kind);
+    const objects = this.objectsOf(namespace, key);
     if (objects === undefined) return failure('NotFound', `namespace "${namespace}" not found`);
     if (objects.has(key.name)) return failure('AlreadyExists', `${describeKey(key)} already exists`);
     const stored = storedOnCreate(structuredClone(object), { uid: randomUUID(), resourceVersion: this.nextResourceVersion(), now: this.now() });
@@ -102,8 +113,8 @@ export class MemoryCluster {
 
   /** Replaces an existing object (an update); Conflict when a given resourceVersion is stale. */
   replace(object: KubeObject): Result<KubeObject, ClusterFailure> {
-    const key = { kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
-    const previous = this.objectsOf(key.namespace, key.kind)?.get(key.name);
+    const key = keyOf(object);
+    const previous = this.objectsOf(key.namespace, key)?.get(key.name);
     if (previous === undefined) return failure('NotFound', `${describeKey(key)} not found`);
     const expected = object.metadata.resourceVersion;
     if (expected !== undefined && expected !== previous.metadata.resourceVersion) {
@@ -112,14 +123,14 @@ export class MemoryCluster {
     const problems = validationProblems(object);
     if (problems.length > 0) return failure('Invalid', `${describeKey(key)} is invalid: ${problems.join('; ')}`);
     const stored = storedOnReplace(previous, structuredClone(object), this.nextResourceVersion());
-    this.objectsOf(key.namespace, key.kind)!.set(key.name, stored);
+    this.objectsOf(key.namespace, key)!.set(key.name, stored);
     this.emit('MODIFIED', stored);
     return ok(structuredClone(stored));
   }
 
   /** Writes status as a controller would, through the status subresource. NotFound when absent. */
   setStatus(key: ObjectKey, status: Record<string, unknown>): Result<KubeObject, ClusterFailure> {
-    const objects = this.objectsOf(key.namespace, key.kind);
+    const objects = this.objectsOf(key.namespace, key);
     const previous = objects?.get(key.name);
     if (objects === undefined || previous === undefined) return failure('NotFound', `${describeKey(key)} not found`);
     const stored: KubeObject = {
@@ -134,13 +145,13 @@ export class MemoryCluster {
 
   /** A copy of the object, or undefined when absent. */
   get(key: ObjectKey): KubeObject | undefined {
-    const object = this.objectsOf(key.namespace, key.kind)?.get(key.name);
+    const object = this.objectsOf(key.namespace, key)?.get(key.name);
     return object === undefined ? undefined : structuredClone(object);
   }
 
   /** Copies of the objects of one kind in one namespace, by name; all of them without a selector. */
-  list(kind: string, namespace: string, selector?: LabelSelector): KubeObject[] {
-    const objects = [...(this.objectsOf(namespace, kind)?.values() ?? [])];
+  list(type: string | ObjectType, namespace: string, selector?: LabelSelector): KubeObject[] {
+    const objects = [...(this.objectsOf(namespace, typeof type === 'string' ? { kind: type } : type)?.values() ?? [])];
     return objects
       .filter((object) => selector === undefined || matchesSelector(object.metadata.labels ?? {}, selector))
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
@@ -149,7 +160,7 @@ export class MemoryCluster {
 
   /** Removes the object and returns its last state; NotFound when absent. */
   delete(key: ObjectKey): Result<KubeObject, ClusterFailure> {
-    const objects = this.objectsOf(key.namespace, key.kind);
+    const objects = this.objectsOf(key.namespace, key);
     const object = objects?.get(key.name);
     if (objects === undefined || object === undefined) return failure('NotFound', `${describeKey(key)} not found`);
     objects.delete(key.name);
@@ -168,11 +179,14 @@ export class MemoryCluster {
   }
 
   /** The kind's objects in the namespace, created on first use; undefined when the namespace does not exist. */
-  private objectsOf(namespace: string, kind: string): Map<string, KubeObject> | undefined {
+  private objectsOf(namespace: string, type: { readonly apiVersion?: string; readonly kind: string }): Map<string, KubeObject> | undefined {
     const kinds = this.store.get(namespace);
     if (kinds === undefined) return undefined;
-    let objects = kinds.get(kind);
-    if (objects === undefined) kinds.set(kind, (objects = new Map()));
+    // One object whatever version it is asked for at: kinds are told apart by group.
+    const group = type.apiVersion === undefined ? this.kinds.defaultGroup(type.kind) : groupOf(type.apiVersion);
+    const storeKey = `${type.kind}.${group}`;
+    let objects = kinds.get(storeKey);
+    if (objects === undefined) kinds.set(storeKey, (objects = new Map()));
     return objects;
   }
 
@@ -201,6 +215,7 @@ export class MemoryCluster {
 }
 
 export const keyOf = (object: KubeObject): ObjectKey => ({
+  apiVersion: object.apiVersion,
   kind: object.kind,
   namespace: object.metadata.namespace ?? '',
   name: object.metadata.name,

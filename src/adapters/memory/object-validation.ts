@@ -67,6 +67,27 @@ function workloadProblems(object: KubeObject): string[] {
   ];
 }
 
+/** batch/v1 refuses a Pod template that restarts forever: a Job's Pods must end. */
+function jobProblems(object: KubeObject): string[] {
+  const template = asRecord(asRecord(object['spec'])?.['template']);
+  const podSpec = asRecord(template?.['spec']);
+  const restart = podSpec?.['restartPolicy'];
+  return [
+    ...podSpecProblems(podSpec, 'spec.template.spec'),
+    ...(restart === 'Never' || restart === 'OnFailure' ? [] : [`spec.template.spec.restartPolicy: Unsupported value: "${String(restart ?? 'Always')}"`]),
+  ];
+}
+
+function claimProblems(object: KubeObject): string[] {
+  const spec = asRecord(object['spec']) ?? {};
+  const modes = spec['accessModes'];
+  const storage = asRecord(asRecord(spec['resources'])?.['requests'])?.['storage'];
+  return [
+    ...(Array.isArray(modes) && modes.length > 0 ? [] : ['spec.accessModes: Required value']),
+    ...(typeof storage === 'string' || typeof storage === 'number' ? [] : ['spec.resources[storage]: Required value']),
+  ];
+}
+
 function serviceProblems(object: KubeObject): string[] {
   const spec = asRecord(object['spec']) ?? {};
   const ports = spec['ports'];
@@ -82,7 +103,13 @@ function kindProblems(object: KubeObject): string[] {
   switch (object.kind) {
     case 'Deployment':
     case 'ReplicaSet':
+    case 'StatefulSet':
+    case 'DaemonSet':
       return workloadProblems(object);
+    case 'Job':
+      return jobProblems(object);
+    case 'PersistentVolumeClaim':
+      return claimProblems(object);
     case 'Pod':
       return podSpecProblems(object['spec'], 'spec');
     case 'Service':

@@ -4,17 +4,26 @@
  * read back (workload replicas, Service type and port protocol/targetPort),
  * status left to controllers, and the metadata only the server sets.
  */
+import { isBuiltInGroup } from '../../domain/built-in-kinds.js';
 import type { KubeObject } from '../../domain/kube-object.js';
 
 /** Kinds whose status belongs to a controller (the status subresource): a client's status is dropped. */
-const STATUS_OWNED_BY_CONTROLLERS = new Set(['Deployment', 'ReplicaSet', 'Pod', 'Service']);
-const WORKLOADS = new Set(['Deployment', 'ReplicaSet']);
+const STATUS_OWNED_BY_CONTROLLERS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'Pod', 'Service', 'PersistentVolumeClaim']);
+/** Kinds with spec.replicas, defaulted to 1. */
+const WORKLOADS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet']);
+/** Kinds whose metadata.generation the server counts (custom resources too). */
+const GENERATIONS = new Set([...WORKLOADS, 'DaemonSet', 'Job']);
+const countsGenerations = (object: KubeObject): boolean => GENERATIONS.has(object.kind) || !isBuiltInGroup(object.apiVersion);
 
 const INITIAL_STATUS: Readonly<Record<string, Record<string, unknown>>> = {
   Pod: { phase: 'Pending' },
   Service: { loadBalancer: {} },
   Deployment: {},
   ReplicaSet: { replicas: 0 },
+  StatefulSet: { replicas: 0, availableReplicas: 0 },
+  DaemonSet: {},
+  Job: {},
+  PersistentVolumeClaim: { phase: 'Pending' },
 };
 
 /** Like the API server: `stringData` is write-only convenience, merged over `data` as base64. */
@@ -62,7 +71,7 @@ export function storedOnCreate(object: KubeObject, facts: ServerFacts): KubeObje
       uid: facts.uid,
       resourceVersion: facts.resourceVersion,
       creationTimestamp: timestamp(facts.now),
-      ...(WORKLOADS.has(object.kind) ? { generation: 1 } : {}),
+      ...(countsGenerations(object) ? { generation: 1 } : {}),
     },
   };
 }

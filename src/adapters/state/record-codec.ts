@@ -5,7 +5,7 @@
  * every StateStore adapter so they agree on the format byte for byte.
  */
 import * as t from 'io-ts';
-import { SUPPORTED_KINDS, type SupportedKind } from '../../domain/kube-object.js';
+import { originalApiVersion, type ObjectRef } from '../../domain/kube-object.js';
 import { domainError } from '../../domain/errors.js';
 import { RECORD_SCHEMA, type BindingRecord, type InstanceRecord } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
@@ -15,11 +15,31 @@ const oneOf = <K extends string>(values: readonly K[]): t.KeyofC<Record<K, null>
 
 const JsonObject = t.record(t.string, t.unknown);
 
-const ObjectRefCodec = t.exact(
+const StoredObjectRef = t.exact(
   t.intersection([
-    t.type({ kind: oneOf<SupportedKind>(SUPPORTED_KINDS), namespace: t.string, name: t.string }),
-    t.partial({ uid: t.string }),
+    t.type({ kind: t.string, namespace: t.string, name: t.string }),
+    t.partial({ apiVersion: t.string, uid: t.string }),
   ]),
+);
+
+/**
+ * A ref as stored. Records written before refs carried an apiVersion name
+ * one of the six original kinds only: the version it was created with is
+ * filled in, and any other kind without one is corrupt.
+ */
+const ObjectRefCodec = new t.Type<ObjectRef, t.OutputOf<typeof StoredObjectRef>, unknown>(
+  'ObjectRef',
+  (value): value is ObjectRef => StoredObjectRef.is(value) && typeof (value as { apiVersion?: unknown }).apiVersion === 'string',
+  (value, context) => {
+    const decoded = StoredObjectRef.validate(value, context);
+    if (decoded._tag === 'Left') return decoded;
+    const { apiVersion, ...rest } = decoded.right;
+    const filled = apiVersion ?? originalApiVersion(rest.kind);
+    return filled === undefined
+      ? t.failure(value, [...context, { key: 'apiVersion', type: t.string, actual: undefined }])
+      : t.success({ apiVersion: filled, ...rest });
+  },
+  (ref) => StoredObjectRef.encode(ref),
 );
 
 const OriginatingIdentityCodec = t.strict({ platform: t.string, value: JsonObject });
@@ -39,6 +59,10 @@ const OperationCodec = t.exact(
 const CredentialRefCodec = t.union([
   t.strict({ kind: t.literal('FromCatalog') }),
   t.strict({ kind: t.literal('FromClusterSecret'), secretName: t.string }),
+  t.exact(t.intersection([
+    t.type({ kind: t.literal('FromInstanceSecret'), namespace: t.string, secretName: t.string }),
+    t.partial({ keys: t.array(t.string) }),
+  ])),
   t.strict({ kind: t.literal('NoCredential') }),
 ]);
 

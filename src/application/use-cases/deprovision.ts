@@ -27,7 +27,7 @@ export type DeprovisionAnswer = { readonly outcome: 'deleted' } | { readonly out
 
 /** Objects whose removal takes time (Pods terminating) cannot be removed within one synchronous request. */
 function asyncRequired(record: InstanceRecord): DomainError | undefined {
-  const slow = record.objects.find((ref) => takesTime(ref.kind));
+  const slow = record.objects.find((ref) => takesTime(ref));
   return slow ? domainError('AsyncRequired', `this instance has a ${slow.kind}, whose removal takes time: send accepts_incomplete=true`) : undefined;
 }
 

@@ -15,15 +15,23 @@
  * listing either has its record in the later record listing or has none.
  * The other order would call a provision's fresh objects orphans.
  *
+ * The kinds listed in a namespace are those the templates of the entries
+ * targeting it name (any namespaced kind, custom resources included): the
+ * kinds this installation creates there, and the ones its Role lets it list.
+ * Objects of a kind no template names any more are not found.
+ *
  * Objects carry no installation label, so two installations whose entries
  * target one namespace are told apart by offering only: an object of an
  * offering this catalog does not have is another installation's and is left
  * out. Two installations with an offering of the same name in one target
  * namespace are not told apart (docs/operations.md).
  */
+import { groupOf } from '../../domain/built-in-kinds.js';
 import type { CatalogEntry } from '../../domain/catalog-entry.js';
 import { pendingWork } from '../../domain/instance-lifecycle.js';
-import { ownedRefOf, SUPPORTED_KINDS, type KubeObject, type ObjectRef } from '../../domain/kube-object.js';
+import { ownedRefOf, type KubeObject, type ObjectRef, type ObjectType } from '../../domain/kube-object.js';
+import { parseLabelSelector } from '../../domain/label-selector.js';
+import { normaliseTemplate, selectTemplates, type ResourceTemplate } from '../../domain/resource-template.js';
 import type { InstanceRecord, InstanceStatus, OperationType } from '../../domain/records.js';
 import { INSTANCE_LABEL, instanceLabelValue, MANAGED_BY_LABEL, OFFERING_LABEL } from '../../domain/resource-plan.js';
 import { ok, type Result } from '../../domain/result.js';
@@ -68,15 +76,34 @@ export const isClean = (report: DriftReport): boolean =>
 /** Held only for the instant it takes to learn that nobody else holds it. */
 const PROBE_LOCK_TTL_MS = 5_000;
 const MANAGED = `${MANAGED_BY_LABEL}=mesitis`;
-const keyOf = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
+/** One kind of one group, whatever version it is read at. */
+const typeKeyOf = (type: ObjectType): string => `${type.kind}.${groupOf(type.apiVersion)}`;
+const keyOf = (ref: ObjectRef): string => `${typeKeyOf(ref)}/${ref.namespace}/${ref.name}`;
 
-/** Namespace -> offerings this installation's dedicated entries create objects for there. */
-function targets(entries: readonly CatalogEntry[]): Map<string, Set<string>> {
-  const byNamespace = new Map<string, Set<string>>();
+/** Where this installation's dedicated entries create objects: which offerings', of which kinds. */
+interface Target {
+  readonly offerings: Set<string>;
+  /** By kind and group; the apiVersion of the first template naming it. */
+  readonly types: Map<string, ObjectType>;
+}
+
+/** Namespace -> the offerings and the kinds the templates of the entries targeting it name. */
+function targets(entries: readonly CatalogEntry[], templates: readonly ResourceTemplate[]): Map<string, Target> {
+  const byNamespace = new Map<string, Target>();
   for (const entry of entries) {
     if (entry.provisioner.kind !== 'NewClusterObjects') continue;
-    const offerings = byNamespace.get(entry.provisioner.namespace) ?? new Set<string>();
-    byNamespace.set(entry.provisioner.namespace, offerings.add(entry.offering));
+    const target = byNamespace.get(entry.provisioner.namespace) ?? { offerings: new Set<string>(), types: new Map<string, ObjectType>() };
+    byNamespace.set(entry.provisioner.namespace, target);
+    target.offerings.add(entry.offering);
+    // A served entry's selector parses and its templates normalise (the catalog refused it otherwise).
+    const selector = parseLabelSelector(entry.provisioner.labelSelector);
+    if (!selector.ok) continue;
+    for (const template of selectTemplates(templates, selector.value)) {
+      const object = normaliseTemplate(template);
+      if (!object.ok) continue;
+      const type = { apiVersion: object.value.apiVersion, kind: object.value.kind };
+      if (!target.types.has(typeKeyOf(type))) target.types.set(typeKeyOf(type), type);
+    }
   }
   return byNamespace;
 }
@@ -89,7 +116,8 @@ export class FindDrift {
   ) {}
 
   async execute(): Promise<Result<DriftReport>> {
-    const places = targets(this.catalog.catalog().offerings.flatMap((offering) => offering.plans));
+    const catalog = this.catalog.catalog();
+    const places = targets(catalog.offerings.flatMap((offering) => offering.plans), catalog.templates);
     const listed = await this.listOurs(places);
     if (!listed.ok) return listed;
     const records = await this.store.listInstances();
@@ -107,11 +135,11 @@ export class FindDrift {
   }
 
   /** Every object of ours in the target namespaces: labelled managed-by=mesitis, of one of our offerings there. */
-  private async listOurs(places: Map<string, Set<string>>): Promise<Result<KubeObject[]>> {
+  private async listOurs(places: Map<string, Target>): Promise<Result<KubeObject[]>> {
     const found: KubeObject[] = [];
-    for (const [namespace, offerings] of places) {
-      for (const kind of SUPPORTED_KINDS) {
-        const listed = await this.cluster.list(kind, namespace, MANAGED);
+    for (const [namespace, { offerings, types }] of places) {
+      for (const type of [...types.keys()].sort().map((key) => types.get(key)!)) {
+        const listed = await this.cluster.list(type, namespace, MANAGED);
         if (!listed.ok) return listed;
         found.push(...listed.value.filter((object) => offerings.has(object.metadata.labels?.[OFFERING_LABEL] ?? '')));
       }

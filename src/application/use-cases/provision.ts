@@ -21,8 +21,9 @@ import type { InstanceRecords } from '../instance-records.js';
 import type { OperationJobs } from '../operation-jobs.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
-import { checkWhitelisted, consumerNamespace, instanceFacts, visibleInView, type ProvisionRequest } from '../requests.js';
+import { checkWhitelisted, consumerNamespace, visibleInView, type ProvisionRequest } from '../requests.js';
 import type { BrokerSettings, Runtime } from '../settings.js';
+import type { TemplateFacts } from '../template-facts.js';
 
 export type ProvisionAnswer =
   | { readonly outcome: 'created' }
@@ -39,6 +40,7 @@ export class Provision {
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
+    private readonly templateFacts: TemplateFacts,
   ) {}
 
   async execute(request: ProvisionRequest): Promise<Result<ProvisionAnswer>> {
@@ -51,13 +53,14 @@ export class Provision {
     const allowed = checkWhitelisted(entry, namespace.value);
     if (!allowed.ok) return allowed;
     const record = this.newRecord(request, entry, namespace.value);
-    const facts = instanceFacts(entry, record);
-    const plan = planResources(entry, this.catalog.catalog().templates, facts);
+    const facts = await this.templateFacts.of(entry, this.catalog.catalog().templates, record);
+    if (!facts.ok) return facts;
+    const plan = planResources(entry, this.catalog.catalog().templates, facts.value);
     if (!plan.ok) return plan;
-    const coordinates = coordinatesOf(entry, facts, plan.value);
+    const coordinates = coordinatesOf(entry, facts.value, plan.value);
     if (!coordinates.ok) return coordinates;
     // The instance keeps what it was provisioned with: later edits of the entry change no live instance.
-    const planned = { ...record, objects: plan.value.map(refOf), pinned: pinBinding(entry, coordinates.value) };
+    const planned = { ...record, objects: plan.value.map(refOf), pinned: pinBinding(entry, coordinates.value, facts.value) };
     // A repeat of a provision that is still running is answered from the record: its job holds the lock.
     const running = await this.records.get(request.instanceId);
     if (!running.ok) return running;
@@ -78,7 +81,7 @@ export class Provision {
     if (previous && previous.record.status !== 'gone' && previous.record.status !== 'failed') {
       return this.answerRepeat(previous.record, record, request.acceptsIncomplete);
     }
-    const slow = plan.find((object) => takesTime(object.kind));
+    const slow = plan.find((object) => takesTime(object));
     if (slow && !request.acceptsIncomplete) {
       // A synchronous success must mean a usable instance; a rollout cannot promise that within one request.
       return err(domainError('AsyncRequired', `this plan creates a ${slow.kind}, which needs time to become ready: send accepts_incomplete=true`));

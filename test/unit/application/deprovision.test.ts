@@ -50,7 +50,7 @@ describe('application/deprovision', () => {
 
   it('never deletes another object that took the name of one it made', async () => {
     await provisioned();
-    valueOf(await broker.cluster.delete({ kind: 'Secret', namespace: PROVIDER_NS, name: `api-secret-${SHORT}` }));
+    valueOf(await broker.cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace: PROVIDER_NS, name: `api-secret-${SHORT}` }));
     broker.cluster.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `api-secret-${SHORT}`, namespace: PROVIDER_NS } });
     expect(valueOf(await broker.deprovision.execute(deprovisionRequest()))).to.deep.equal({ outcome: 'deleted' });
     expect(broker.cluster.contents()).to.deep.equal([`Secret ${PROVIDER_NS}/api-secret-${SHORT}`]);
@@ -74,7 +74,7 @@ describe('application/deprovision', () => {
 
   it('treats objects already gone as deleted', async () => {
     await provisioned();
-    valueOf(await broker.cluster.delete({ kind: 'Secret', namespace: PROVIDER_NS, name: `api-secret-${SHORT}` }));
+    valueOf(await broker.cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace: PROVIDER_NS, name: `api-secret-${SHORT}` }));
     expect(valueOf(await broker.deprovision.execute(deprovisionRequest()))).to.deep.equal({ outcome: 'deleted' });
     expect(broker.cluster.contents()).to.deep.equal([]);
   });

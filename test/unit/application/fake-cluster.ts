@@ -1,6 +1,6 @@
 /** An in-memory ClusterApi for use-case tests: records every call, can fail or hold a call on demand. */
 import { domainError, type DomainError } from '../../../src/domain/errors.js';
-import { describeRef, refOf, type KubeObject, type ObjectRef, type SupportedKind } from '../../../src/domain/kube-object.js';
+import { describeRef, refOf, type KubeObject, type ObjectRef, type ObjectType } from '../../../src/domain/kube-object.js';
 import { matchesSelector, parseLabelSelector } from '../../../src/domain/label-selector.js';
 import { err, ok, type Result } from '../../../src/domain/result.js';
 import type { ClusterApi } from '../../../src/application/ports/cluster-api.js';
@@ -103,7 +103,7 @@ export class FakeCluster implements ClusterApi {
     return ok(this.objects.delete(keyOf(ref)) ? 'deleted' : 'absent');
   }
 
-  async list(kind: SupportedKind, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>> {
+  async list({ kind }: ObjectType, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>> {
     this.calls.push(`list ${kind} ${namespace} ${labelSelector}`);
     const selector = parseLabelSelector(labelSelector);
     if (!selector.ok) return err(domainError('InvalidRequest', selector.error));

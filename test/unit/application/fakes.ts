@@ -13,7 +13,10 @@ import { err, ok, type Result } from '../../../src/domain/result.js';
 import type { ConfigSource } from '../../../src/application/ports/config-source.js';
 import type { LogFields, Logger } from '../../../src/application/ports/logger.js';
 import type { ProblemReporter } from '../../../src/application/ports/problem-reporter.js';
+import type { SecretGenerator } from '../../../src/application/ports/secret-generator.js';
 import type { SecretSource } from '../../../src/application/ports/secret-source.js';
+import { HmacSecretGenerator } from '../../../src/adapters/crypto/hmac-secret-generator.js';
+import type { GeneratedSpec } from '../../../src/domain/template-variables.js';
 import type { Lock, Revision, StateStore, Stored } from '../../../src/application/ports/state-store.js';
 import type { Runtime } from '../../../src/application/settings.js';
 
@@ -36,6 +39,11 @@ export class FakeStore implements StateStore {
 
   get bindingCount(): number {
     return this.bindings.size;
+  }
+
+  /** Every stored record as the JSON it was written as: what a leak search reads. */
+  contents(): string[] {
+    return [...[...this.instances.values()].map((stored) => stored.json), ...this.bindings.values()];
   }
 
   /** Someone else takes the instance's lock; returns how to give it back. */
@@ -124,12 +132,34 @@ export class FakeStore implements StateStore {
   }
 }
 
+/** Broker-namespace Secrets by name; an instance's Secrets by "namespace/name". */
 export class FakeSecrets implements SecretSource {
   constructor(readonly secrets: Map<string, Record<string, string>> = new Map()) {}
 
   async read(name: string): Promise<Result<Record<string, string>>> {
     const found = this.secrets.get(name);
     return found ? ok({ ...found }) : err(domainError('NotFound', `secret ${name} does not exist`));
+  }
+
+  async readIn(namespace: string, name: string): Promise<Result<Record<string, string>>> {
+    return this.read(`${namespace}/${name}`);
+  }
+}
+
+export const TEST_GENERATION_KEY = Buffer.alloc(32, 7);
+
+/** The real derivation under a key the test chooses ('missing': no key Secret); counts calls. */
+export class FakeGenerator implements SecretGenerator {
+  calls = 0;
+  private readonly real: HmacSecretGenerator;
+
+  constructor(key: Buffer | 'missing') {
+    this.real = new HmacSecretGenerator(async () => key === 'missing' ? err(domainError('ConfigInvalid', 'the generation key Secret "k" does not exist in the broker namespace')) : ok(key));
+  }
+
+  async generate(instanceId: string, specs: readonly GeneratedSpec[]): Promise<Result<Record<string, string>>> {
+    this.calls++;
+    return this.real.generate(instanceId, specs);
   }
 }
 

@@ -5,7 +5,7 @@ import { planResources } from '../../../src/domain/resource-plan.js';
 import { instanceFacts } from '../../../src/application/requests.js';
 import { FindDrift, isClean } from '../../../src/application/use-cases/find-drift.js';
 import { RepairDrift, type RepairProgress } from '../../../src/application/use-cases/repair-drift.js';
-import { apiTemplates, configMap, dedicatedEntry, DEDICATED_PLAN_ID, instanceRecord, PROVIDER_NS, valueOf } from '../builders.js';
+import { apiTemplates, configMap, dedicatedEntry, DEDICATED_PLAN_ID, instanceRecord, ordered, PROVIDER_NS, template, urlEntry, valueOf } from '../builders.js';
 import { makeBroker, type Broker } from './harness.js';
 
 /** The dedicated plan's objects for one instance, as provision renders them (labelled, in provider-ns). */
@@ -121,5 +121,42 @@ describe('application/use-cases/find-drift', () => {
     valueOf(await repair.execute(before, () => {}));
     expect(broker.cluster.contents()).to.have.length(3);
     expect((valueOf(await broker.store.getInstance('busy')))?.record.status).to.equal('deprovisioning');
+  });
+
+  it('scans the kinds the templates name, custom resources included, and only those', async () => {
+    const database = (name: string): KubeObject => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name }, spec: { instances: 1 } });
+    const templates = [...apiTemplates(), template('tpl-database', database('db-{{ instance.shortId }}'), ordered('40'))];
+    broker = makeBroker({ entries: [urlEntry(), dedicatedEntry()], templates });
+    find = new FindDrift(broker.cluster, broker.store, broker.catalog);
+    const entry = dedicatedEntry();
+    const record = instanceRecord({ id: 'instance-1', planId: DEDICATED_PLAN_ID, serviceId: entry.serviceId, parameters: {} });
+    const objects = valueOf(planResources(entry, templates, instanceFacts(entry, record)));
+    for (const object of objects) broker.cluster.seed(object);
+    valueOf(await broker.store.createInstance(dedicated('instance-1', { objects: objects.map(refOf) })));
+    // Left behind by a deprovision that crashed: a custom resource no record owns.
+    const leftover = database('db-leftover');
+    broker.cluster.seed({ ...leftover, metadata: { ...leftover.metadata, namespace: PROVIDER_NS, labels: ours('ghost') } });
+
+    const report = await drift();
+    expect(report.orphans.map((o) => describeRef(o.ref))).to.deep.equal([`Cluster.postgresql.cnpg.io ${PROVIDER_NS}/db-leftover`]);
+    expect(report.missing).to.deep.equal([]);
+    expect(report.scanned.objects).to.equal(5);
+    const listed = broker.cluster.calls.filter((call) => call.startsWith('list ')).map((call) => call.split(' ')[1]).sort();
+    expect(listed).to.deep.equal(['Cluster', 'ConfigMap', 'Deployment', 'Service']);
+  });
+
+  it('reports a recorded custom resource that was deleted as missing', async () => {
+    const database: KubeObject = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'db-{{ instance.shortId }}' } };
+    const templates = [...apiTemplates(), template('tpl-database', database, ordered('40'))];
+    broker = makeBroker({ entries: [urlEntry(), dedicatedEntry()], templates });
+    find = new FindDrift(broker.cluster, broker.store, broker.catalog);
+    const entry = dedicatedEntry();
+    const record = instanceRecord({ id: 'instance-1', planId: DEDICATED_PLAN_ID, serviceId: entry.serviceId, parameters: {} });
+    const objects = valueOf(planResources(entry, templates, instanceFacts(entry, record)));
+    for (const object of objects.filter((o) => o.kind !== 'Cluster')) broker.cluster.seed(object);
+    valueOf(await broker.store.createInstance(dedicated('instance-1', { objects: objects.map(refOf) })));
+
+    const { missing } = await drift();
+    expect(missing.map((m) => m.missing.map(describeRef))).to.deep.equal([[describeRef(refOf(objects.find((o) => o.kind === 'Cluster')!))]]);
   });
 });

@@ -11,6 +11,7 @@ import { OperationJobs } from '../../../src/application/operation-jobs.js';
 import { OperationReconciler } from '../../../src/application/operation-reconciler.js';
 import type { BindRequest, Caller, ProvisionRequest } from '../../../src/application/requests.js';
 import type { BrokerSettings } from '../../../src/application/settings.js';
+import { TemplateFacts } from '../../../src/application/template-facts.js';
 import { Bind } from '../../../src/application/use-cases/bind.js';
 import { Deprovision } from '../../../src/application/use-cases/deprovision.js';
 import { FetchBinding } from '../../../src/application/use-cases/fetch-binding.js';
@@ -21,7 +22,7 @@ import { Provision } from '../../../src/application/use-cases/provision.js';
 import { Unbind } from '../../../src/application/use-cases/unbind.js';
 import { UpdateInstance } from '../../../src/application/use-cases/update-instance.js';
 import { CLIENT_NS, DEDICATED_PLAN_ID, apiTemplates, dedicatedEntry, urlEntry } from '../builders.js';
-import { FakeCluster, FakeConfig, FakeRuntime, FakeSecrets, FakeStore, RecordingLogger, RecordingReporter } from './fakes.js';
+import { FakeCluster, FakeConfig, FakeGenerator, FakeRuntime, FakeSecrets, FakeStore, RecordingLogger, RecordingReporter, TEST_GENERATION_KEY } from './fakes.js';
 
 export const SETTINGS: BrokerSettings = {
   readinessTimeoutMs: 5_000,
@@ -36,6 +37,8 @@ export interface Setup {
   readonly entries?: CatalogEntry[];
   readonly templates?: ResourceTemplate[];
   readonly secrets?: Record<string, Record<string, string>>;
+  /** The generation key; absent: a fixed test key. */
+  readonly generationKey?: Buffer | 'missing';
 }
 
 export function makeBroker(setup: Setup = {}) {
@@ -51,14 +54,16 @@ export function makeBroker(setup: Setup = {}) {
   const objects = new InstanceObjects(cluster, logger);
   const jobs = new OperationJobs();
   const credentials = new BindingCredentials(secrets);
-  const readiness = new InstanceReadiness(store, cluster, records, objects, logger, SETTINGS, runtime);
+  const generator = new FakeGenerator(setup.generationKey ?? TEST_GENERATION_KEY);
+  const facts = new TemplateFacts(generator);
+  const readiness = new InstanceReadiness(store, cluster, records, objects, logger, SETTINGS, runtime, credentials);
   const removal = new InstanceRemoval(store, records, objects, logger, SETTINGS);
   const deprovision = new Deprovision(store, records, objects, removal, jobs, logger, SETTINGS, runtime);
   return {
-    config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs,
-    provision: new Provision(catalog, store, records, objects, jobs, logger, SETTINGS, runtime),
+    config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs, generator,
+    provision: new Provision(catalog, store, records, objects, jobs, logger, SETTINGS, runtime, facts),
     deprovision,
-    reconciler: new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, SETTINGS),
+    reconciler: new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, SETTINGS, facts),
     updateInstance: new UpdateInstance(records),
     fetchInstance: new FetchInstance(records),
     lastOperation: new LastOperation(records, readiness, removal),

@@ -31,7 +31,7 @@ describe('operation metrics (InstanceRecords.apply)', () => {
     records = new InstanceRecords(store, SETTINGS, runtime, metrics);
   });
 
-  const objects = [{ kind: 'ConfigMap', namespace: 'api-ns', name: 'cm', uid: 'uid-1' }] as const;
+  const objects = [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'api-ns', name: 'cm', uid: 'uid-1' }] as const;
   const started = (status: 'provisioning' | 'deprovisioning', type: OperationType) => instanceRecord({
     status,
     objects: [...objects],

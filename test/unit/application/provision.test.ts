@@ -32,7 +32,7 @@ describe('application/provision', () => {
 
     it('labels what it creates as the instance\'s', async () => {
       valueOf(await broker.provision.execute(provisionRequest()));
-      const object = valueOf(await broker.cluster.get({ kind: 'Service', namespace: PROVIDER_NS, name: `api-${SHORT}` }));
+      const object = valueOf(await broker.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: PROVIDER_NS, name: `api-${SHORT}` }));
       expect(object?.metadata.labels).to.include({ [MANAGED_BY_LABEL]: 'mesitis', [INSTANCE_LABEL]: instanceLabelValue('instance-1'), 'mesitis/consumer-namespace': CLIENT_NS });
     });
 
@@ -70,7 +70,7 @@ describe('application/provision', () => {
       const error = errorOf(await broker.provision.execute(provisionRequest()));
       expect(error).to.deep.equal(domainError('ObjectsExist', `${SERVICE} already exists and does not belong to this instance`));
       expect(broker.cluster.contents()).to.deep.equal([SERVICE]);
-      expect(valueOf(await broker.cluster.get({ kind: 'Service', namespace: PROVIDER_NS, name: `api-${SHORT}` }))?.metadata.labels).to.deep.equal({ team: 'someone' });
+      expect(valueOf(await broker.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: PROVIDER_NS, name: `api-${SHORT}` }))?.metadata.labels).to.deep.equal({ team: 'someone' });
       expect(broker.store.instanceCount).to.equal(0);
     });
 
@@ -228,7 +228,7 @@ describe('application/provision', () => {
       broker.cluster.workloadsBecomeReady = false;
       valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
       await broker.jobs.drain();
-      valueOf(await broker.cluster.delete({ kind: 'Deployment', namespace: PROVIDER_NS, name: `api-${SHORT}` }));
+      valueOf(await broker.cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: PROVIDER_NS, name: `api-${SHORT}` }));
       expect(valueOf(await pollLastOperation(broker))).to.deep.equal({ state: 'failed', description: 'an object was deleted while provisioning' });
       expect(broker.cluster.contents()).to.deep.equal([]);
     });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { CatalogEntry } from '../../../src/domain/catalog-entry.js';
+import { BUILT_IN_KINDS, scopeTable } from '../../../src/domain/built-in-kinds.js';
 import { assembleCatalog, findPlan, visibleTo, type ProviderConfig } from '../../../src/domain/catalog.js';
 import type { ResourceTemplate } from '../../../src/domain/resource-template.js';
 import { CLIENT_NS, OTHER_NS, SERVICE_ID, URL_PLAN_ID, apiTemplates, dedicatedEntry, template, urlEntry } from '../builders.js';
@@ -107,12 +108,42 @@ describe('domain/catalog', () => {
     });
 
     it('refuses a dedicated entry whose templates are broken and keeps the others', () => {
-      const broken = [template('tpl-job', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'job' } })];
+      const broken = [template('tpl-ing', { apiVersion: 'extensions/v1beta1', kind: 'Ingress', metadata: { name: 'ing' } })];
       const catalog = assembleCatalog(config([urlEntry(), dedicatedEntry()], broken));
       expect(catalog.offerings.map((o) => o.name)).to.deep.equal(['data-postgres']);
       expect(catalog.problems).to.have.length(1);
       expect(catalog.problems[0]).to.include({ source: 'entry-api-v1', field: 'provisiondata' });
-      expect(catalog.problems[0]!.message).to.contain('tpl-job').and.contain('kind "Job" is not supported');
+      expect(catalog.problems[0]!.message).to.contain('tpl-ing').and.contain('no longer served');
+    });
+
+    describe('with discovery (scopeOf)', () => {
+      const served = scopeTable([...BUILT_IN_KINDS, { apiVersion: 'example.com/v1', kind: 'Widget', namespaced: true }]);
+      const only = (type: { apiVersion: string; kind: string }) => [template('tpl-x', { ...type, metadata: { name: 'x' } })];
+
+      it('accepts any namespaced kind the cluster serves, built-in or custom', () => {
+        for (const type of [{ apiVersion: 'apps/v1', kind: 'StatefulSet' }, { apiVersion: 'batch/v1', kind: 'Job' }, { apiVersion: 'example.com/v1', kind: 'Widget' }]) {
+          const catalog = assembleCatalog(config([dedicatedEntry()], only(type)), served);
+          expect(catalog.problems, type.kind).to.deep.equal([]);
+          expect(catalog.offerings, type.kind).to.have.length(1);
+        }
+      });
+
+      it('refuses a cluster-scoped kind as a problem of that entry only, naming the ConfigMap', () => {
+        const catalog = assembleCatalog(config([urlEntry(), dedicatedEntry()], only({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' })), served);
+        expect(catalog.offerings.map((o) => o.name)).to.deep.equal(['data-postgres']);
+        expect(catalog.problems).to.deep.equal([{
+          source: 'entry-api-v1', field: 'provisiondata',
+          message: 'resource ConfigMap tpl-x: ClusterRole (rbac.authorization.k8s.io/v1) is cluster-scoped; only namespaced kinds can be created per instance',
+        }]);
+      });
+
+      it('refuses a kind the cluster does not serve (a missing CRD, a wrong apiVersion), naming the ConfigMap', () => {
+        for (const type of [{ apiVersion: 'example.com/v2', kind: 'Widget' }, { apiVersion: 'apps/v1', kind: 'Service' }, { apiVersion: 'v1', kind: 'Deploymnet' }]) {
+          const catalog = assembleCatalog(config([dedicatedEntry()], only(type)), served);
+          expect(catalog.offerings, type.kind).to.deep.equal([]);
+          expect(catalog.problems[0]!.message, type.kind).to.equal(`resource ConfigMap tpl-x: the cluster serves no kind ${type.kind} in ${type.apiVersion} (a missing CRD, or a wrong apiVersion)`);
+        }
+      });
     });
 
     it('refuses a dedicated entry whose selector finds no template', () => {

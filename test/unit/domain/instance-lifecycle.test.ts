@@ -5,12 +5,12 @@ import { instanceRecord } from '../builders.js';
 
 const NOW = '2024-05-01T12:00:00.000Z';
 const at = (status: InstanceStatus, state: 'in progress' | 'succeeded' | 'failed' = 'in progress') =>
-  instanceRecord({ status, objects: [{ kind: 'ConfigMap', namespace: 'p', name: 'a' }], operation: { id: 'op', type: 'provision', state, startedAt: 'x' } });
+  instanceRecord({ status, objects: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'p', name: 'a' }], operation: { id: 'op', type: 'provision', state, startedAt: 'x' } });
 
 describe('domain/instance-lifecycle', () => {
   it('moves status and operation state together through the named transitions', () => {
-    const starting = applyEvent(at('provisioning'), { type: 'objectsCreated', objects: [{ kind: 'ConfigMap', namespace: 'p', name: 'a', uid: 'u-1' }] }, NOW)!;
-    expect(starting.objects).to.deep.equal([{ kind: 'ConfigMap', namespace: 'p', name: 'a', uid: 'u-1' }]);
+    const starting = applyEvent(at('provisioning'), { type: 'objectsCreated', objects: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'p', name: 'a', uid: 'u-1' }] }, NOW)!;
+    expect(starting.objects).to.deep.equal([{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'p', name: 'a', uid: 'u-1' }]);
     expect(starting.status).to.equal('starting');
     expect(starting.operation).to.include({ state: 'in progress', description: 'objects created, waiting until they are ready' });
     const ready = applyEvent(starting, { type: 'becameReady', description: 'all objects are ready' }, NOW)!;

@@ -10,9 +10,13 @@ const replicaSet = (replicas?: number): KubeObject => ({
 const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} };
 
 describe('domain/readiness', () => {
-  it('says which kinds take time to become ready or to go: workloads, not configuration or Services', () => {
-    for (const kind of ['Deployment', 'ReplicaSet', 'Pod']) expect(takesTime(kind), kind).to.equal(true);
-    for (const kind of ['ConfigMap', 'Secret', 'Service']) expect(takesTime(kind), kind).to.equal(false);
+  it('says which kinds take time to become ready or to go: workloads, Jobs, claims and custom resources, not configuration or Services', () => {
+    const slow = [['apps/v1', 'Deployment'], ['apps/v1', 'ReplicaSet'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'], ['v1', 'Pod'],
+      ['batch/v1', 'Job'], ['v1', 'PersistentVolumeClaim'], ['postgresql.cnpg.io/v1', 'Cluster'], ['example.com/v1', 'ConfigMap']];
+    for (const [apiVersion, kind] of slow) expect(takesTime({ apiVersion: apiVersion!, kind: kind! }), `${apiVersion} ${kind}`).to.equal(true);
+    const immediate = [['v1', 'ConfigMap'], ['v1', 'Secret'], ['v1', 'Service'], ['v1', 'ServiceAccount'], ['networking.k8s.io/v1', 'NetworkPolicy'],
+      ['networking.k8s.io/v1', 'Ingress'], ['rbac.authorization.k8s.io/v1', 'Role'], ['policy/v1', 'PodDisruptionBudget']];
+    for (const [apiVersion, kind] of immediate) expect(takesTime({ apiVersion: apiVersion!, kind: kind! }), `${apiVersion} ${kind}`).to.equal(false);
   });
 
   describe('Deployment', () => {

@@ -70,19 +70,16 @@ describe('domain/resource-template', () => {
       expect(error.message).to.equal('resource ConfigMap tpl-old: extensions/v1beta1 Deployment has no spec.selector and no pod template labels to derive one from');
     });
 
-    it('refuses an unsupported kind, naming the ConfigMap', () => {
-      const error = errorOf(normaliseTemplate(template('tpl-job', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' } })));
-      expect(error).to.deep.equal({
-        kind: 'ConfigInvalid',
-        message: 'resource ConfigMap tpl-job: kind "Job" is not supported (supported: Deployment, ReplicaSet, Service, Pod, ConfigMap, Secret)',
-      });
+    it('takes any kind as it is: whether the cluster serves it is discovery\'s call', () => {
+      const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: {} } };
+      expect(normaliseTemplate(template('tpl-job', job))).to.deep.equal({ ok: true, value: job });
+      const custom = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'db' }, spec: { instances: 1 } };
+      expect(normaliseTemplate(template('tpl-db', custom))).to.deep.equal({ ok: true, value: custom });
     });
 
-    it('refuses a wrong apiVersion for a supported kind', () => {
-      const error = errorOf(normaliseTemplate(template('tpl', { ...service('s'), apiVersion: 'apps/v1' })));
-      expect(error.message).to.equal('resource ConfigMap tpl: apiVersion "apps/v1" is not supported for Service (use v1)');
-      const deploymentError = errorOf(normaliseTemplate(template('tpl', { ...deployment('d'), apiVersion: 'v1' })));
-      expect(deploymentError.message).to.contain('apiVersion "v1" is not supported for Deployment (use apps/v1)');
+    it('refuses a legacy apiVersion of a kind it cannot upgrade, naming the ConfigMap', () => {
+      const error = errorOf(normaliseTemplate(template('tpl-ing', { apiVersion: 'extensions/v1beta1', kind: 'Ingress', metadata: { name: 'i' } })));
+      expect(error).to.deep.equal({ kind: 'ConfigInvalid', message: 'resource ConfigMap tpl-ing: extensions/v1beta1 Ingress is no longer served by Kubernetes: write it for a current API version' });
     });
 
     it('refuses an object without a name', () => {

@@ -42,6 +42,31 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-credentials" (include "mesitis.fullname" .)) .Values.credentials.existingSecret }}
 {{- end }}
 
+{{/* The Secret holding the key generated values ({{ generated.NAME }}) derive from. */}}
+{{- define "mesitis.generationKeySecretName" -}}
+{{- default (printf "%s-generation-key" (include "mesitis.fullname" .)) .Values.generationKey.existingSecret }}
+{{- end }}
+
+{{/*
+Namespaces where CredentialFromInstanceSecret entries read an instance's
+Secret outside targetNamespaces, as a JSON list: deduplicated, without the
+target namespaces (their Role already allows it); the release namespace is
+refused (the broker reads its Secrets there anyway).
+*/}}
+{{- define "mesitis.instanceSecretNamespaces" -}}
+{{- $targets := include "mesitis.targetNamespaces" . | fromJsonArray }}
+{{- $namespaces := list }}
+{{- range $ns := .Values.rbac.instanceSecretNamespaces | default list }}
+{{- if eq $ns $.Release.Namespace }}
+{{- fail (printf "rbac.instanceSecretNamespaces must not contain the release namespace %q" $ns) }}
+{{- end }}
+{{- if not (has $ns $targets) }}
+{{- $namespaces = append $namespaces $ns }}
+{{- end }}
+{{- end }}
+{{- $namespaces | uniq | toJson }}
+{{- end }}
+
 {{/* The Secret holding the Redis password, if any. */}}
 {{- define "mesitis.redisSecretName" -}}
 {{- default (printf "%s-redis" (include "mesitis.fullname" .)) .Values.redis.existingSecret }}

@@ -30,13 +30,13 @@ describe('adapters/config/validate-config', () => {
       expect(report.problems).to.deep.equal([]);
       expect(enabledEntries(objects)).to.have.length.greaterThanOrEqual(4);
       expect(report.accepted.map((a) => a.source).sort()).to.deep.equal(enabledEntries(objects));
-      expect(report.templates).to.equal(3);
+      expect(report.templates).to.equal(6);
     });
 
     it('covers every provisioner and credential kind the product supports', async () => {
       const objects = await load(EXAMPLES);
       const text = objects.map((o) => JSON.stringify(o['data'] ?? {})).join('\n');
-      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionConfigMapObjects', 'CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'embedded-resource']) {
+      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionConfigMapObjects', 'CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'CredentialFromInstanceSecret', 'generated.password', 'embedded-resource']) {
         expect(text, kind).to.include(kind);
       }
     });
@@ -76,14 +76,14 @@ describe('adapters/config/validate-config', () => {
       expect(report.problems.map((p) => p.source)).to.deep.equal(['wrapped-entry-api-api-service']);
       expect(report.problems[0]!.message).to.include('wrapped-api-service-deployment').and.include('Deploymnet');
       expect(report.accepted.map((a) => a.source)).to.not.include('wrapped-entry-api-api-service');
-      expect(report.accepted).to.have.length(3);
+      expect(report.accepted).to.have.length(4);
     });
 
     it('reports a template it cannot read under its own name as well as the entry that selects it', async () => {
       await edit('resources/api-service-service.yaml', '"kind": "Service",', '"kind": "Service"');
       const report = validateConfig(await load(dir), 'provider-ns');
       expect(report.problems.map((p) => p.source)).to.deep.equal(['wrapped-api-service-service', 'wrapped-entry-api-api-service']);
-      expect(report.accepted).to.have.length(3);
+      expect(report.accepted).to.have.length(4);
     });
 
     it('reports a second entry with a plan id already taken, and keeps the first', async () => {

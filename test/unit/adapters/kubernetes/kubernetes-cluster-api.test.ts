@@ -1,4 +1,4 @@
-/** What the ClusterApi adapter adds around the typed clients: refusals before any request, and errors that carry no body. */
+/** What the ClusterApi adapter adds around the generic object api: refusals before any write, and errors that carry no body. */
 import { ApiException } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import sinon from 'sinon';
@@ -13,14 +13,14 @@ const secret = (metadata: Record<string, unknown> = {}): KubeObject => ({
 });
 
 describe('adapters/kubernetes/kubernetes-cluster-api', () => {
-  let core: Record<string, sinon.SinonStub>;
+  let objects: Record<string, sinon.SinonStub>;
   let logger: RecordingLogger;
   let api: KubernetesClusterApi;
 
   beforeEach(() => {
-    core = { createNamespacedSecret: sinon.stub(), readNamespacedSecret: sinon.stub(), listNamespacedSecret: sinon.stub() };
+    objects = { scopeOf: sinon.stub().resolves('namespaced'), create: sinon.stub(), read: sinon.stub(), list: sinon.stub(), delete: sinon.stub() };
     logger = new RecordingLogger();
-    api = new KubernetesClusterApi({ core, apps: {} } as unknown as KubernetesApis, logger);
+    api = new KubernetesClusterApi({ core: {}, objects } as unknown as KubernetesApis, logger);
   });
 
   it('keeps an echoed Secret value out of the result and the log', async () => {
@@ -28,7 +28,7 @@ describe('adapters/kubernetes/kubernetes-cluster-api', () => {
       kind: 'Status', code: 500, reason: 'InternalError',
       message: `Secret "login" failed: stringData.password: "${SECRET}"`, details: { causes: [{ message: SECRET }] },
     });
-    core['createNamespacedSecret']!.rejects(new ApiException(500, 'Unknown API Status Code!', body, { 'x-debug': SECRET }));
+    objects['create']!.rejects(new ApiException(500, 'Unknown API Status Code!', body, { 'x-debug': SECRET }));
     const result = await api.create(secret());
     expect(result.ok).to.equal(false);
     expect(JSON.stringify(result)).to.not.contain(SECRET);
@@ -39,19 +39,53 @@ describe('adapters/kubernetes/kubernetes-cluster-api', () => {
   it('refuses what a server would refuse confusingly, without a request', async () => {
     expect(await api.create(secret({ resourceVersion: '12' }))).to.deep.include({ ok: false });
     expect(await api.create(secret({ namespace: undefined }))).to.deep.include({ ok: false });
-    expect(await api.create({ ...secret(), kind: 'Ingress' })).to.deep.include({ ok: false });
-    expect(core['createNamespacedSecret']!.called).to.equal(false);
+    expect(objects['create']!.called).to.equal(false);
+  });
+
+  it('refuses a kind discovery does not know, or knows as cluster-scoped, without writing', async () => {
+    objects['scopeOf']!.withArgs('example.com/v1', 'Widget').resolves('unknown');
+    objects['scopeOf']!.withArgs('rbac.authorization.k8s.io/v1', 'ClusterRole').resolves('cluster');
+    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'api-ns' } };
+    expect(await api.create(widget)).to.deep.equal({ ok: false, error: { kind: 'ConfigInvalid', message: 'Widget.example.com api-ns/w cannot be created: the cluster serves no kind Widget in example.com/v1' } });
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', namespace: 'api-ns' } };
+    expect(await api.create(role)).to.deep.equal({
+      ok: false, error: { kind: 'ConfigInvalid', message: 'ClusterRole.rbac.authorization.k8s.io api-ns/r cannot be created: ClusterRole (rbac.authorization.k8s.io/v1) is cluster-scoped' },
+    });
+    expect(objects['create']!.called).to.equal(false);
+    // Nothing of an unserved kind can exist: reads, lists and deletes answer so without asking.
+    expect(await api.get({ ...widget, namespace: 'api-ns', name: 'w' })).to.deep.equal({ ok: true, value: undefined });
+    expect(await api.delete({ ...widget, namespace: 'api-ns', name: 'w' })).to.deep.equal({ ok: true, value: 'absent' });
+    expect(await api.list(widget, 'api-ns', '')).to.deep.equal({ ok: true, value: [] });
+    expect(objects['read']!.called || objects['delete']!.called || objects['list']!.called).to.equal(false);
+  });
+
+  it('deletes the owners of Pods in the foreground, anything else in the background, with the uid as a precondition', async () => {
+    objects['delete']!.resolves({});
+    for (const [apiVersion, kind, policy] of [['apps/v1', 'StatefulSet', 'Foreground'], ['batch/v1', 'Job', 'Foreground'], ['apps/v1', 'Deployment', 'Foreground'],
+      ['v1', 'PersistentVolumeClaim', 'Background'], ['example.com/v1', 'Widget', 'Background']] as const) {
+      objects['delete']!.resetHistory();
+      expect(await api.delete({ apiVersion, kind, namespace: 'api-ns', name: 'x', uid: 'u-1' })).to.deep.equal({ ok: true, value: 'deleted' });
+      const args = objects['delete']!.firstCall.args;
+      expect(args[0], kind).to.deep.equal({ apiVersion, kind, metadata: { name: 'x', namespace: 'api-ns' } });
+      expect([args[5], args[6]], kind).to.deep.equal([policy, { preconditions: { uid: 'u-1' } }]);
+    }
+  });
+
+  it('answers absent for a delete whose uid precondition fails: the object under the name is not ours', async () => {
+    objects['delete']!.rejects(new ApiException(409, 'Unknown API Status Code!', '{"kind":"Status","reason":"Conflict"}', {}));
+    expect(await api.delete({ apiVersion: 'v1', kind: 'Secret', namespace: 'api-ns', name: 'login', uid: 'u-1' })).to.deep.equal({ ok: true, value: 'absent' });
   });
 
   it('gives list items the kind and apiVersion the API leaves off, sorted by name', async () => {
-    core['listNamespacedSecret']!.resolves({ items: [{ metadata: { name: 'b' } }, { metadata: { name: 'a' } }] });
-    const result = await api.list('Secret', 'api-ns', ' team=a ');
-    expect(core['listNamespacedSecret']!.firstCall.args[0]).to.deep.equal({ namespace: 'api-ns', labelSelector: 'team=a' });
+    objects['list']!.resolves({ items: [{ metadata: { name: 'b' } }, { metadata: { name: 'a' } }] });
+    const result = await api.list({ apiVersion: 'v1', kind: 'Secret' }, 'api-ns', ' team=a ');
+    const args = objects['list']!.firstCall.args;
+    expect([args[0], args[1], args[2], args[7]]).to.deep.equal(['v1', 'Secret', 'api-ns', 'team=a']);
     expect(result).to.deep.equal({ ok: true, value: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a' } }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b' } }] });
   });
 
   it('reads an object the server does not have as undefined', async () => {
-    core['readNamespacedSecret']!.rejects(new ApiException(404, 'Unknown API Status Code!', '{"kind":"Status","reason":"NotFound"}', {}));
-    expect(await api.get({ kind: 'Secret', namespace: 'api-ns', name: 'nope' })).to.deep.equal({ ok: true, value: undefined });
+    objects['read']!.rejects(new ApiException(404, 'Unknown API Status Code!', '{"kind":"Status","reason":"NotFound"}', {}));
+    expect(await api.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'api-ns', name: 'nope' })).to.deep.equal({ ok: true, value: undefined });
   });
 });

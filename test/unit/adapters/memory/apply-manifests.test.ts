@@ -47,7 +47,7 @@ describe('adapters/memory/apply-manifests', () => {
       const catalog = assembleCatalog(source.current());
       expect(catalog.problems).to.deep.equal([]);
       const plans = (ns: string) => visibleTo(catalog, ns).flatMap((o) => o.plans.map((p) => p.source)).sort();
-      expect(plans('client-ns')).to.deep.equal(['wrapped-entry-api-api-service', 'wrapped-entry-platform-time-service', 'wrapped-entry-weather-forecast-v1']);
+      expect(plans('client-ns')).to.deep.equal(['wrapped-entry-api-api-service', 'wrapped-entry-data-own-postgres', 'wrapped-entry-platform-time-service', 'wrapped-entry-weather-forecast-v1']);
       expect(plans('reports-ns')).to.deep.equal(['wrapped-entry-weather-forecast-v1', 'wrapped-entry-weather-forecast-v2']);
     });
 
@@ -55,7 +55,7 @@ describe('adapters/memory/apply-manifests', () => {
       const source = new MemoryConfigSource(cluster, 'provider-ns');
       await source.start();
       const config = source.current();
-      const entry = config.entries.find((e) => e.provisioner.kind === 'NewClusterObjects')!;
+      const entry = config.entries.find((e) => e.offering === 'api-service')!;
       const facts = { instanceId: 'instance-1', instanceName: 'mine', consumerNamespace: 'client-ns', team: entry.team, offering: entry.offering, version: entry.version, parameters: {} };
       const plan = planResources(entry, config.templates, facts);
       if (!plan.ok) throw new Error(plan.error.message);

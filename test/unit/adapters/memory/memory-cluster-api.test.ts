@@ -18,9 +18,11 @@ describe('adapters/memory/memory-cluster-api (beyond the ClusterApi contract)', 
     api = new MemoryClusterApi(cluster);
   });
 
-  it('refuses kinds Mesitis does not create, as a configuration problem', async () => {
-    const ingress: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'api-ns' } };
-    expect(errorOf(await api.create(ingress))).to.deep.equal({ kind: 'ConfigInvalid', message: 'kind "Ingress" is not one Mesitis creates' });
+  it('refuses kinds the cluster does not serve, or serves cluster-wide, as a configuration problem', async () => {
+    const widget: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'api-ns' } };
+    expect(errorOf(await api.create(widget))).to.deep.equal({ kind: 'ConfigInvalid', message: 'the server could not find the requested resource: kind Widget in example.com/v1 is not served' });
+    const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', namespace: 'api-ns' } };
+    expect(errorOf(await api.create(role)).kind).to.equal('ConfigInvalid');
   });
 
   it('refuses a supported kind at an API version the cluster does not serve', async () => {
@@ -34,6 +36,6 @@ describe('adapters/memory/memory-cluster-api (beyond the ClusterApi contract)', 
   });
 
   it('refuses a label selector it cannot read', async () => {
-    expect(errorOf(await api.list('ConfigMap', 'api-ns', 'a==b==c')).kind).to.equal('ConfigInvalid');
+    expect(errorOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, 'api-ns', 'a==b==c')).kind).to.equal('ConfigInvalid');
   });
 });

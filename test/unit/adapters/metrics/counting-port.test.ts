@@ -43,8 +43,8 @@ describe('countingFailures (the metrics decorator for ports)', () => {
     const object = { ...configMap('taken'), metadata: { name: 'taken', namespace: 'api-ns' } };
     valueOf(await api.create(object));
     expect((await api.create(object)).ok).to.equal(false);
-    expect(valueOf(await api.get({ kind: 'ConfigMap', namespace: 'api-ns', name: 'nothing' }))).to.equal(undefined);
-    expect(valueOf(await api.delete({ kind: 'ConfigMap', namespace: 'api-ns', name: 'nothing' }))).to.equal('absent');
+    expect(valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'api-ns', name: 'nothing' }))).to.equal(undefined);
+    expect(valueOf(await api.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'api-ns', name: 'nothing' }))).to.equal('absent');
     expect(counted).to.deep.equal([['create', 'ObjectsExist']]);
   });
 
