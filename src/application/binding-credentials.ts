@@ -10,7 +10,7 @@ import type { CatalogEntry } from '../domain/catalog-entry.js';
 import { coordinatesOf, type Coordinates } from '../domain/coordinates.js';
 import { bindingCredentials, pickKeys, pinBinding, type Credentials } from '../domain/credentials.js';
 import { domainError } from '../domain/errors.js';
-import type { CredentialRef, InstanceRecord, PinnedBinding } from '../domain/records.js';
+import type { BindingRecord, CredentialRef, InstanceRecord, PinnedBinding } from '../domain/records.js';
 import { planResources } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { Logger } from './ports/logger.js';
@@ -26,6 +26,8 @@ export interface Endpoint {
 export interface BindingAnswer {
   readonly credentials: Credentials;
   readonly endpoints: readonly Endpoint[];
+  /** OSB binding metadata (expires_at, renew_before), when the binding expires. */
+  readonly metadata?: { readonly expires_at?: string; readonly renew_before?: string };
 }
 
 export class BindingCredentials {
@@ -44,16 +46,19 @@ export class BindingCredentials {
   }
 
   /** The credentials of a binding of `instance`; `entry` is the instance's entry if the catalog still has it. */
-  async derive(catalog: Catalog, entry: CatalogEntry | undefined, instance: InstanceRecord): Promise<Result<BindingAnswer>> {
-    const binding: Result<PinnedBinding> = instance.pinned !== undefined ? ok(instance.pinned)
+  async derive(catalog: Catalog, entry: CatalogEntry | undefined, instance: InstanceRecord, binding?: BindingRecord): Promise<Result<BindingAnswer>> {
+    const pinnedOf: Result<PinnedBinding> = instance.pinned !== undefined ? ok(instance.pinned)
       : entry !== undefined ? this.pin(catalog, entry, instance)
       : err(domainError('ConfigInvalid', `plan ${instance.planId} is no longer in the catalog and instance ${instance.id} predates pinned coordinates`));
-    if (!binding.ok) return binding;
-    const values = await this.values(binding.value, entry, instance);
+    if (!pinnedOf.ok) return pinnedOf;
+    // A binding with a Secret of its own reads that one instead of the instance's reference.
+    const pinned = pinnedOf.value.credentials.kind === 'FromBindingSecret' && binding?.credentials !== undefined
+      ? { ...pinnedOf.value, credentials: binding.credentials } : pinnedOf.value;
+    const values = await this.values(pinned, entry, instance);
     if (!values.ok) return values;
-    const credentials = bindingCredentials(binding.value, values.value, entry?.source ?? instance.entrySource);
+    const credentials = bindingCredentials(pinnedOf.value, values.value, entry?.source ?? instance.entrySource);
     if (!credentials.ok) return credentials;
-    return ok({ credentials: credentials.value, endpoints: endpointsOf(binding.value.coordinates) });
+    return ok({ credentials: credentials.value, endpoints: endpointsOf(pinnedOf.value.coordinates) });
   }
 
   private async values(pinned: PinnedBinding, entry: CatalogEntry | undefined, instance: InstanceRecord): Promise<Result<Record<string, string>>> {
@@ -74,6 +79,8 @@ export class BindingCredentials {
       }
       case 'FromInstanceSecret':
         return this.instanceSecret(source, instance.id);
+      case 'FromBindingSecret':
+        return err(domainError('Infrastructure', `binding of instance ${instance.id} has no Secret of its own recorded`));
     }
   }
 

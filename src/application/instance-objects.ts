@@ -44,7 +44,7 @@ export class InstanceObjects {
     for (const object of plan) {
       const outcome = stillWanted()
         ? await this.createOne(instanceId, object)
-        : err(domainError('ConcurrencyError', 'provisioning was cancelled by a deprovision'));
+        : err(domainError('ConcurrencyError', 'provisioning stopped: a deprovision cancelled it, or the instance lock was lost'));
       if (!outcome.ok) {
         // Cancelled: the canceller removes what exists; rolling back here would race it.
         const rolledBack = stillWanted() ? await this.rollback(instanceId, made, outcome.error) : false;
@@ -56,7 +56,8 @@ export class InstanceObjects {
   }
 
   /** Deletes this instance's objects in reverse order: recorded ones by uid, unrecorded ones found by label. */
-  async remove(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<void>> {
+  /** Answers the objects still terminating (a finalizer, a graceful Pod, a workload waiting for its Pods). */
+  async remove(instanceId: string, refs: readonly ObjectRef[]): Promise<Result<ObjectRef[]>> {
     const unrecorded = refs.filter((ref) => ref.uid === undefined);
     const found = unrecorded.length > 0 ? await this.findLabelled(instanceId, unrecorded) : ok(new Map<string, ObjectRef>());
     if (!found.ok) return found;
@@ -67,11 +68,13 @@ export class InstanceObjects {
       return labelled ? [labelled] : [];
     });
     // Labelled leftovers of the same kinds that no ref names (a plan that changed under a crash).
+    const terminating: ObjectRef[] = [];
     for (const ref of [...targets, ...found.value.values()]) {
       const deleted = await this.cluster.delete(ref);
       if (!deleted.ok) return deleted;
+      if (deleted.value === 'terminating') terminating.push(ref);
     }
-    return ok(undefined);
+    return ok(terminating);
   }
 
   /**

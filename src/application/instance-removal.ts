@@ -8,9 +8,9 @@
  * never given up.
  */
 import { describeRef, type ObjectRef } from '../domain/kube-object.js';
-import { takesTime } from '../domain/readiness.js';
 import type { InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
+import { removeBindingObjects } from './binding-objects.js';
 import { ifStillUnlocked } from './instance-lock.js';
 import type { InstanceObjects } from './instance-objects.js';
 import type { InstanceRecords } from './instance-records.js';
@@ -27,12 +27,17 @@ export class InstanceRemoval {
     private readonly settings: BrokerSettings,
   ) {}
 
-  /** Deletes everything, then finishes if nothing is left. The caller holds the instance's lock. */
-  async removeEverything(record: InstanceRecord): Promise<Result<void>> {
+  /**
+   * Deletes everything, then finishes if nothing is left. The caller holds
+   * the instance's lock. A first pass watches what the server said is still
+   * terminating (finalizers, Pods); a resumed pass (`resumed`) looks at every
+   * object, because a repeated delete of a terminating object answers as if
+   * it were gone.
+   */
+  async removeEverything(record: InstanceRecord, resumed = false): Promise<Result<void>> {
     const removed = await this.objects.remove(record.id, record.objects);
     if (!removed.ok) return this.retryLater(record, removed.error.message, removed);
-    // Just deleted: only objects with dependents can still be there (terminating until their Pods are gone).
-    return this.finishWhenGone(record, record.objects.filter((ref) => takesTime(ref)));
+    return this.finishWhenGone(record, resumed ? record.objects : removed.value);
   }
 
   /**
@@ -70,11 +75,13 @@ export class InstanceRemoval {
     return failure;
   }
 
-  /** Forgets every binding of the instance; used by the synchronous path too. */
+  /** Removes every binding's own objects and forgets the binding; used by the synchronous path too. */
   async forgetBindings(instanceId: string): Promise<Result<void>> {
     const bindings = await this.store.listBindings(instanceId);
     if (!bindings.ok) return bindings;
     for (const binding of bindings.value) {
+      const removed = await removeBindingObjects(this.objects, binding);
+      if (!removed.ok) return removed;
       const deleted = await this.store.deleteBinding(instanceId, binding.id);
       if (!deleted.ok) return deleted;
     }

@@ -8,6 +8,8 @@
  *
  *   provisioning   -> create what is missing (adopting what is ours), then starting
  *   starting       -> judge readiness (ready, or failed past the timeout)
+ *   updating       -> apply the target plan if not yet applied, then settle (ready on the
+ *                     target plan, or the previous plan restored)
  *   deprovisioning -> remove everything, then gone
  *   failed with objects listed -> remove them (a rollback that could not finish)
  *
@@ -23,6 +25,7 @@ import { tryInstanceLock, type HeldLock } from './instance-lock.js';
 import type { InstanceObjects } from './instance-objects.js';
 import type { InstanceReadiness } from './instance-readiness.js';
 import type { InstanceRecords } from './instance-records.js';
+import type { InstanceUpdate } from './instance-update.js';
 import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
 import type { BrokerSettings } from './settings.js';
@@ -39,7 +42,7 @@ export interface ReconcileReport {
 
 /** What the reconciler needs of deprovision: the work of a deprovisioning record, under the caller's lock. */
 export interface RemovalWork {
-  removeEverything(record: InstanceRecord): Promise<Result<void>>;
+  removeEverything(record: InstanceRecord, resumed?: boolean): Promise<Result<void>>;
 }
 
 export class OperationReconciler {
@@ -57,6 +60,7 @@ export class OperationReconciler {
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
     private readonly templateFacts: TemplateFacts,
+    private readonly updates: InstanceUpdate,
   ) {}
 
   /** One pass over every record. */
@@ -111,7 +115,8 @@ export class OperationReconciler {
     switch (work) {
       case 'create': return this.resumeCreate(record, lock);
       case 'settle': return this.readiness.settleLocked(record);
-      case 'remove': return this.removal.removeEverything(record);
+      case 'update': return this.updates.continueLocked(record, () => lock.held);
+      case 'remove': return this.removal.removeEverything(record, true);
       case 'cleanup': return this.cleanUp(record);
       case undefined: return ok(undefined);
     }

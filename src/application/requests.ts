@@ -23,6 +23,8 @@ export interface ProvisionRequest {
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly acceptsIncomplete: boolean;
   readonly caller: Caller;
+  /** maintenance_info.version the platform expects the plan to have, when it sent one. */
+  readonly maintenanceVersion?: string;
 }
 
 export interface BindRequest {
@@ -34,6 +36,9 @@ export interface BindRequest {
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly appGuid: string | undefined;
   readonly caller: Caller;
+  /** OSB 2.17 rotation: the binding this one succeeds. */
+  readonly predecessorBindingId?: string;
+  readonly acceptsIncomplete?: boolean;
 }
 
 const namespaceIn = (context: Readonly<Record<string, unknown>> | undefined): string | undefined =>

@@ -27,4 +27,14 @@ export class TemplateFacts {
     const generated = await this.generator.generate(instance.id, specs.value);
     return generated.ok ? ok({ ...facts, generated: generated.value }) : generated;
   }
+
+  /** The facts one binding's templates are rendered with: its generated values derive from instance and binding id. */
+  async ofBinding(entry: CatalogEntry, templates: readonly ResourceTemplate[], instance: FactsOf, bindingId: string): Promise<Result<InstanceFacts>> {
+    const facts: InstanceFacts = { ...instanceFacts(entry, instance), binding: { id: bindingId } };
+    const specs = generatedSpecs(entry, templates, 'binding');
+    if (!specs.ok) return specs;
+    if (specs.value.length === 0) return ok(facts);
+    const generated = await this.generator.generate(instance.id, specs.value, bindingId);
+    return generated.ok ? ok({ ...facts, generated: generated.value }) : generated;
+  }
 }

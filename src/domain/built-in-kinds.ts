@@ -10,11 +10,26 @@ export interface KindInfo {
   readonly apiVersion: string;
   readonly kind: string;
   readonly namespaced: boolean;
+  /** The resource RBAC names it by (the plural, `statefulsets`), where known. */
+  readonly resource?: string;
+}
+
+/**
+ * The plural resource of a built-in kind, spelt as Kubernetes spells them
+ * (its UnsafeGuessKindToResource rule, right for every built-in kind).
+ * Custom resources name theirs in the CRD: discovery is the authority.
+ */
+export function guessResource(kind: string): string {
+  const lower = kind.toLowerCase();
+  if (lower === 'endpoints') return lower;
+  if (lower.endsWith('s')) return `${lower}es`;
+  if (lower.endsWith('y')) return `${lower.slice(0, -1)}ies`;
+  return `${lower}s`;
 }
 
 const served = (apiVersion: string, namespaced: readonly string[], cluster: readonly string[] = []): KindInfo[] => [
-  ...namespaced.map((kind) => ({ apiVersion, kind, namespaced: true })),
-  ...cluster.map((kind) => ({ apiVersion, kind, namespaced: false })),
+  ...namespaced.map((kind) => ({ apiVersion, kind, namespaced: true, resource: guessResource(kind) })),
+  ...cluster.map((kind) => ({ apiVersion, kind, namespaced: false, resource: guessResource(kind) })),
 ];
 
 /** Kubernetes 1.36, stable versions only (what a provider should write). */
@@ -55,6 +70,12 @@ const BUILT_IN_GROUPS = new Set([
 
 /** True for the groups Kubernetes itself serves; anything else comes from a CRD or an aggregated apiserver. */
 export const isBuiltInGroup = (apiVersion: string): boolean => BUILT_IN_GROUPS.has(groupOf(apiVersion));
+
+/** The resource (plural) of each kind, keyed by apiVersion and kind; undefined when not served or not known. */
+export function resourceTable(kinds: readonly KindInfo[]): (apiVersion: string, kind: string) => string | undefined {
+  const table = new Map(kinds.flatMap((k) => (k.resource === undefined ? [] : [[`${k.apiVersion}\n${k.kind}`, k.resource] as const])));
+  return (apiVersion, kind) => table.get(`${apiVersion}\n${kind}`);
+}
 
 /** A lookup table keyed by apiVersion and kind. */
 export function scopeTable(kinds: readonly KindInfo[]): (apiVersion: string, kind: string) => KindScope {

@@ -17,6 +17,8 @@ export type Provisioner =
       readonly name: string;
       readonly labelSelector: string;
       readonly port?: number;
+      /** Selects the templates made for each binding (at bind, removed at unbind); absent: bindings get no objects. */
+      readonly bindingLabelSelector?: string;
     };
 
 export type CredentialSource =
@@ -48,7 +50,27 @@ export interface CatalogEntry {
   readonly whitelist: readonly string[];
   readonly provisioner: Provisioner;
   readonly credentials: CredentialSource;
+  /** How long a binding lives before the broker revokes it; absent: until unbound. */
+  readonly bindingLifetime?: BindingLifetime;
+  /** Versions of the same offering an instance of this entry may be moved to (`updatableTo`). */
+  readonly updatableTo?: readonly string[];
+  /** Versions of the same offering whose instances may be moved to this entry (`updatableFrom`). */
+  readonly updatableFrom?: readonly string[];
+  /** The plan's maintenance_info.version (semver); absent: derived from the templates (see maintenance.ts). */
+  readonly maintenanceVersion?: string;
+  /** Whether a PATCH may change an instance's parameters (its objects are rendered again). */
+  readonly parametersUpdatable?: boolean;
 }
+
+export interface BindingLifetime {
+  readonly lifetimeMs: number;
+  /** How long before expiry a consumer should rotate (OSB renew_before); absent: not said. */
+  readonly renewBeforeMs?: number;
+}
+
+/** Whether each binding of the entry gets objects (and so credentials) of its own: what makes it rotatable. */
+export const hasBindingObjects = (entry: Pick<CatalogEntry, 'provisioner'>): boolean =>
+  entry.provisioner.kind === 'NewClusterObjects' && entry.provisioner.bindingLabelSelector !== undefined;
 
 export interface ConfigProblem {
   /** The ConfigMap at fault. */
@@ -79,6 +101,9 @@ export const mayUse = (entry: Pick<CatalogEntry, 'whitelist'>, namespace: string
 
 const CLI_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
 
+/** semver.org 2.0.0, build metadata included. */
+export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
 /** Invariants a decoded entry must still satisfy; each broken one is a problem. */
 export function checkEntry(entry: CatalogEntry): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -98,7 +123,19 @@ export function checkEntry(entry: CatalogEntry): ConfigProblem[] {
   if (provisioner.kind !== 'NonClusterURL' && !isDnsLabel(provisioner.namespace)) {
     problem('provisiondata.namespace', `"${provisioner.namespace}" is not a namespace name`);
   }
+  if (entry.maintenanceVersion !== undefined && !SEMVER.test(entry.maintenanceVersion)) {
+    problem('maintenanceversion', `"${entry.maintenanceVersion}" is not a semantic version (like 1.2.0)`);
+  }
+  for (const field of ['updatableTo', 'updatableFrom'] as const) {
+    entry[field]?.forEach((version, i) => {
+      if (!CLI_NAME.test(version)) problem(`${field.toLowerCase()}[${i}]`, `"${version}" is not a version name`);
+    });
+  }
   problems.push(...checkInstanceSecret(entry));
+  const lifetime = entry.bindingLifetime;
+  if (lifetime?.renewBeforeMs !== undefined && lifetime.renewBeforeMs >= lifetime.lifetimeMs) {
+    problem('renewbefore', 'must be shorter than bindinglifetime');
+  }
   return problems;
 }
 
@@ -113,9 +150,11 @@ function checkInstanceSecret(entry: CatalogEntry): ConfigProblem[] {
   if (credentials.kind !== 'FromInstanceSecret') return [];
   const problem = (message: string): ConfigProblem[] => [{ source: entry.source, field: 'credentialdata.secretname', message }];
   if (entry.provisioner.kind !== 'NewClusterObjects') return problem('needs a provisioner that makes objects for each instance (ProvisionNewClusterObjects)');
-  const refused = variablesIn(credentials.secretName).filter((name) => !PROVIDER_VARIABLES.includes(name));
+  // binding.shortId hashes instance and binding id: only per-binding objects can have made a Secret so named.
+  const allowed = hasBindingObjects(entry) ? [...PROVIDER_VARIABLES, 'binding.shortId'] : PROVIDER_VARIABLES;
+  const refused = variablesIn(credentials.secretName).filter((name) => !allowed.includes(name));
   if (refused.length > 0) {
-    return problem(`may use only ${PROVIDER_VARIABLES.map((v) => `{{ ${v} }}`).join(', ')}, not {{ ${refused[0]} }}: a caller could choose it to name another instance's Secret`);
+    return problem(`may use only ${allowed.map((v) => `{{ ${v} }}`).join(', ')}, not {{ ${refused[0]} }}: a caller could choose it to name another instance's Secret`);
   }
   if (!isDnsSubdomain(credentials.secretName.replace(/\{\{[^}]*\}\}/g, 'x'))) return problem(`"${credentials.secretName}" is not a valid Secret name`);
   if (credentials.namespace !== undefined && !isDnsLabel(credentials.namespace)) {

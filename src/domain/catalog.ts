@@ -12,6 +12,15 @@ import { normaliseTemplate, selectTemplates, type ResourceTemplate } from './res
 /** What the cluster serves: discovery's answer for one apiVersion and kind. */
 export type ScopeOf = (apiVersion: string, kind: string) => KindScope;
 
+/** What the broker may not create: the resource RBAC names, to be granted (the chart's targetKinds). */
+export interface CreateDenial {
+  readonly group: string;
+  readonly resource: string;
+}
+
+/** Whether the broker's identity may create a kind in a namespace, as last reviewed: a denial, or undefined (allowed, or not yet known). */
+export type DeniedCreate = (namespace: string, apiVersion: string, kind: string) => CreateDenial | undefined;
+
 /** The provider's configuration as decoded from its ConfigMaps. */
 export interface ProviderConfig {
   readonly entries: readonly CatalogEntry[];
@@ -45,7 +54,7 @@ export interface Catalog {
 export const EMPTY_CONFIG: ProviderConfig = { entries: [], templates: [], problems: [] };
 
 /** Renders a dedicated entry's plan with stand-in facts, to find broken templates before any consumer does. */
-function checkPlan(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf | undefined): ConfigProblem[] {
+function checkPlan(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf | undefined, deniedCreate: DeniedCreate | undefined): ConfigProblem[] {
   if (entry.provisioner.kind !== 'NewClusterObjects') return [];
   const facts = {
     instanceId: 'config-check', instanceName: 'config-check', consumerNamespace: entry.whitelist[0] ?? 'consumer',
@@ -53,11 +62,16 @@ function checkPlan(entry: CatalogEntry, templates: readonly ResourceTemplate[], 
   };
   const plan = planResources(entry, templates, facts, 'placeholder');
   if (!plan.ok) return [{ source: entry.source, field: 'provisiondata', message: plan.error.message }];
-  return scopeOf === undefined ? [] : checkKinds(entry, templates, scopeOf);
+  return scopeOf === undefined ? [] : checkKinds(entry, templates, scopeOf, deniedCreate);
 }
 
-/** Each selected template's kind must be one the cluster serves, in a namespace: the broker creates nothing cluster-wide. */
-function checkKinds(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf): ConfigProblem[] {
+/**
+ * Each selected template's kind must be one the cluster serves, in a
+ * namespace (the broker creates nothing cluster-wide), and one the broker
+ * may create in the provisioner's namespace: a provision would otherwise
+ * fail on a refusal no consumer can do anything about.
+ */
+function checkKinds(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf, deniedCreate: DeniedCreate | undefined): ConfigProblem[] {
   if (entry.provisioner.kind !== 'NewClusterObjects') return [];
   const selector = parseLabelSelector(entry.provisioner.labelSelector);
   if (!selector.ok) return [];
@@ -66,7 +80,14 @@ function checkKinds(entry: CatalogEntry, templates: readonly ResourceTemplate[],
     if (!object.ok) continue;
     const { apiVersion, kind } = object.value;
     const scope = scopeOf(apiVersion, kind);
-    if (scope === 'namespaced') continue;
+    if (scope === 'namespaced') {
+      const { namespace } = entry.provisioner;
+      const denial = deniedCreate?.(namespace, apiVersion, kind);
+      if (denial === undefined) continue;
+      const grant = `{apiGroup: "${denial.group}", resources: [${denial.resource}]}`;
+      const message = `resource ConfigMap ${template.source}: the broker may not create ${kind} (${apiVersion}) in namespace ${namespace}: add ${grant} to the chart's targetKinds`;
+      return [{ source: entry.source, field: 'provisiondata', message }];
+    }
     const message = scope === 'cluster'
       ? `resource ConfigMap ${template.source}: ${kind} (${apiVersion}) is cluster-scoped; only namespaced kinds can be created per instance`
       : `resource ConfigMap ${template.source}: the cluster serves no kind ${kind} in ${apiVersion} (a missing CRD, or a wrong apiVersion)`;
@@ -134,13 +155,17 @@ function firstComeFirst(entries: readonly CatalogEntry[], created: ReadonlyMap<s
     .map(({ entry }) => entry);
 }
 
-/** With `scopeOf`, an entry whose templates name a kind the cluster does not serve, or not namespaced, is refused. */
-export function assembleCatalog(config: ProviderConfig, scopeOf?: ScopeOf): Catalog {
+/**
+ * With `scopeOf`, an entry whose templates name a kind the cluster does not
+ * serve, or not namespaced, is refused; with `deniedCreate` too, one whose
+ * kinds the broker may not create in the provisioner's namespace.
+ */
+export function assembleCatalog(config: ProviderConfig, scopeOf?: ScopeOf, deniedCreate?: DeniedCreate): Catalog {
   const problems: ConfigProblem[] = [...config.problems];
   const accepted: CatalogEntry[] = [];
   const claims = new Claims();
   for (const entry of firstComeFirst(config.entries, config.created)) {
-    const found = [...checkEntry(entry), ...checkPlan(entry, config.templates, scopeOf)];
+    const found = [...checkEntry(entry), ...checkPlan(entry, config.templates, scopeOf, deniedCreate)];
     const refused = found.length > 0 ? found : claims.conflicts(entry);
     if (refused.length > 0) {
       problems.push(...refused);

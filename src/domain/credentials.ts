@@ -9,6 +9,7 @@ import type { CredentialRef, PinnedBinding } from './records.js';
 import { domainError, type DomainError } from './errors.js';
 import { err, ok, type Result } from './result.js';
 import { substitute, type InstanceFacts } from './template-variables.js';
+import { substituteAllButBinding } from './binding-plan.js';
 
 export type Credentials = Readonly<Record<string, string | number>>;
 
@@ -22,14 +23,16 @@ function credentialRef(entry: CatalogEntry, facts: InstanceFacts): CredentialRef
   if (source.kind === 'FromCatalog') return { kind: 'FromCatalog' };
   if (source.kind !== 'FromInstanceSecret') return source;
   // checkEntry lets only a provisioner with a namespace use this, with only variables every instance has.
-  const name = substitute(source.secretName, facts);
+  // A name using the binding's variables is resolved at each bind (per-binding Secrets).
+  const perBinding = /\{\{\s*binding\./.test(source.secretName);
+  const name = perBinding ? substituteAllButBinding(source.secretName, facts) : substitute(source.secretName, facts);
   const namespace = source.namespace ?? (entry.provisioner.kind === 'NewClusterObjects' ? entry.provisioner.namespace : undefined);
   if (!name.ok || namespace === undefined) throw new Error(`bug: entry ${entry.source} was not checked: ${name.ok ? 'no namespace' : name.error.message}`);
-  return { kind: 'FromInstanceSecret', namespace, secretName: name.value, ...(source.keys !== undefined ? { keys: source.keys } : {}) };
+  return { kind: perBinding ? 'FromBindingSecret' : 'FromInstanceSecret', namespace, secretName: name.value, ...(source.keys !== undefined ? { keys: source.keys } : {}) };
 }
 
 /** The values a binding gets from an instance Secret: the listed keys (all when none are listed); undefined names missing keys. */
-export function pickKeys(ref: Extract<CredentialRef, { kind: 'FromInstanceSecret' }>, data: Readonly<Record<string, string>>): Result<Record<string, string>, string[]> {
+export function pickKeys(ref: Extract<CredentialRef, { kind: 'FromInstanceSecret' | 'FromBindingSecret' }>, data: Readonly<Record<string, string>>): Result<Record<string, string>, string[]> {
   if (ref.keys === undefined) return ok({ ...data });
   const missing = ref.keys.filter((key) => !Object.hasOwn(data, key));
   return missing.length > 0 ? err(missing) : ok(Object.fromEntries(ref.keys.map((key) => [key, data[key]!])));

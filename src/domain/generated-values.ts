@@ -11,9 +11,13 @@ import { ok, type Result } from './result.js';
 import { generatedIn, type GeneratedSpec } from './template-variables.js';
 
 /** The generated values the templates `entry` selects use, one per NAME; none for other provisioners. */
-export function generatedSpecs(entry: CatalogEntry, templates: readonly ResourceTemplate[]): Result<GeneratedSpec[], DomainError> {
+export function generatedSpecs(
+  entry: CatalogEntry, templates: readonly ResourceTemplate[], of: 'instance' | 'binding' = 'instance',
+): Result<GeneratedSpec[], DomainError> {
   if (entry.provisioner.kind !== 'NewClusterObjects') return ok([]);
-  const selector = parseLabelSelector(entry.provisioner.labelSelector);
+  const selectorText = of === 'instance' ? entry.provisioner.labelSelector : entry.provisioner.bindingLabelSelector;
+  if (selectorText === undefined) return ok([]);
+  const selector = parseLabelSelector(selectorText);
   // A selector that does not parse is planResources' problem to report.
   if (!selector.ok) return ok([]);
   const found = new Map<string, GeneratedSpec>();

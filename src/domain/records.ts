@@ -27,10 +27,11 @@ export interface Operation {
 
 /**
  * `provisioning`: objects are being created; `starting`: all created, waiting
- * until they are ready; `gone`: a tombstone kept for a while so late
+ * until they are ready; `updating`: moving to another plan or maintenance
+ * level, still usable; `gone`: a tombstone kept for a while so late
  * last_operation polls learn the delete finished.
  */
-export type InstanceStatus = 'provisioning' | 'starting' | 'ready' | 'failed' | 'deprovisioning' | 'gone';
+export type InstanceStatus = 'provisioning' | 'starting' | 'ready' | 'updating' | 'failed' | 'deprovisioning' | 'gone';
 
 /** Still on its way to ready: not yet usable, not yet fetchable. */
 export const isProvisioning = (record: InstanceRecord): boolean =>
@@ -45,6 +46,8 @@ export type CredentialRef =
   | { readonly kind: 'FromClusterSecret'; readonly secretName: string }
   /** The instance's own Secret, its name resolved at provision; absent `keys`: all of them. */
   | { readonly kind: 'FromInstanceSecret'; readonly namespace: string; readonly secretName: string; readonly keys?: readonly string[] }
+  /** Each binding's own Secret: the name still holds `{{ binding.shortId }}`, resolved into the binding record at bind. */
+  | { readonly kind: 'FromBindingSecret'; readonly namespace: string; readonly secretName: string; readonly keys?: readonly string[] }
   | { readonly kind: 'NoCredential' };
 
 /**
@@ -58,6 +61,33 @@ export interface PinnedBinding {
   readonly provider: string;
   readonly coordinates: Coordinates;
   readonly credentials: CredentialRef;
+}
+
+/** What an update moves an instance to: the plan, its maintenance level and the parameters. */
+export interface UpdateTarget {
+  readonly planId: string;
+  readonly entrySource: string;
+  readonly maintenanceVersion: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+}
+
+/** What the instance was before the update: restored when the update fails. */
+export interface PreviousPlan {
+  readonly planId: string;
+  readonly entrySource: string;
+  readonly maintenanceVersion?: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly objects: readonly ObjectRef[];
+  readonly pinned?: PinnedBinding;
+}
+
+/** An update in flight: written before any object is touched, so a resumed update knows both ends. */
+export interface UpdateIntent {
+  readonly target: UpdateTarget;
+  readonly previous: PreviousPlan;
+  /** The target plan's objects once applied (with uids), and what bindings will get: absent until then. */
+  readonly applied?: readonly ObjectRef[];
+  readonly pinned?: PinnedBinding;
 }
 
 export interface InstanceRecord {
@@ -76,11 +106,23 @@ export interface InstanceRecord {
   readonly objects: readonly ObjectRef[];
   /** Absent only in records written before pinning existed: those follow the entry. */
   readonly pinned?: PinnedBinding;
+  /** The plan's maintenance_info.version the objects were rendered at; absent in records older than maintenance. */
+  readonly maintenanceVersion?: string;
+  /** Present only while `updating`. */
+  readonly update?: UpdateIntent;
   readonly status: InstanceStatus;
   readonly operation: Operation;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/**
+ * `binding`: its objects are being created (the intent, written first);
+ * `unbinding`: being removed; `revoked`: expired, its objects removed, the
+ * record kept so the platform learns why. Absent: ready (records from
+ * before per-binding objects).
+ */
+export type BindingStatus = 'binding' | 'ready' | 'unbinding' | 'revoked';
 
 export interface BindingRecord {
   readonly schema: typeof RECORD_SCHEMA;
@@ -94,7 +136,20 @@ export interface BindingRecord {
   readonly appGuid?: string;
   readonly originatingIdentity?: OriginatingIdentity;
   readonly createdAt: string;
+  readonly status?: BindingStatus;
+  /** Objects made for this binding alone, in creation order, with their uids once created; never values. */
+  readonly objects?: readonly ObjectRef[];
+  /** The binding's own credential Secret (resolved name); absent: the instance's reference. */
+  readonly credentials?: CredentialRef;
+  /** RFC 3339 (UTC, Z): when the broker revokes the binding. */
+  readonly expiresAt?: string;
+  /** RFC 3339 (UTC, Z): from when the consumer should rotate. */
+  readonly renewBefore?: string;
+  /** The binding this one rotates (OSB predecessor_binding_id). */
+  readonly predecessorId?: string;
 }
+
+export const bindingStatus = (record: BindingRecord): BindingStatus => record.status ?? 'ready';
 
 export const isLive = (record: InstanceRecord): boolean => record.status !== 'gone';
 
@@ -122,8 +177,9 @@ export const sameProvision = (record: InstanceRecord, request: ProvisionAttribut
   record.consumerNamespace === request.consumerNamespace &&
   deepEqual(record.parameters, request.parameters);
 
-export const sameBinding = (record: BindingRecord, request: ProvisionAttributes & { instanceId: string }): boolean =>
+export const sameBinding = (record: BindingRecord, request: ProvisionAttributes & { instanceId: string; predecessorId?: string }): boolean =>
   record.instanceId === request.instanceId &&
+  record.predecessorId === request.predecessorId &&
   record.serviceId === request.serviceId &&
   record.planId === request.planId &&
   record.consumerNamespace === request.consumerNamespace &&

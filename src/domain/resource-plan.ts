@@ -29,13 +29,20 @@ export const instanceLabelValue = (instanceId: string): string => `i-${sha1Hex(i
 export const instanceSelector = (instanceId: string): string =>
   `${MANAGED_BY_LABEL}=mesitis,${INSTANCE_LABEL}=${instanceLabelValue(instanceId)}`;
 
+/** Objects made for one binding carry this besides the instance labels, hashed like them. */
+export const BINDING_LABEL = 'mesitis/binding';
+export const bindingLabelValue = (instanceId: string, bindingId: string): string =>
+  `b-${sha1Hex(`${instanceId.length}:${instanceId}\n${bindingId}`)}`;
+
 export const ownedBy = (object: KubeObject, instanceId: string): boolean =>
   object.metadata.labels?.[INSTANCE_LABEL] === instanceLabelValue(instanceId) &&
   object.metadata.labels?.[MANAGED_BY_LABEL] === 'mesitis';
 
 type DedicatedProvisioner = Extract<Provisioner, { kind: 'NewClusterObjects' }>;
 
-function render(template: ResourceTemplate, target: string, facts: InstanceFacts, missing: MissingParameter): Result<KubeObject, DomainError> {
+function render(
+  template: ResourceTemplate, target: string, facts: InstanceFacts, missing: MissingParameter, extraLabels: Readonly<Record<string, string>>,
+): Result<KubeObject, DomainError> {
   const normalised = normaliseTemplate(template);
   if (!normalised.ok) return normalised;
   const rendered = substituteDeep(normalised.value, facts, missing);
@@ -51,6 +58,7 @@ function render(template: ResourceTemplate, target: string, facts: InstanceFacts
     [INSTANCE_LABEL]: instanceLabelValue(facts.instanceId),
     [OFFERING_LABEL]: facts.offering,
     [CONSUMER_LABEL]: facts.consumerNamespace,
+    ...extraLabels,
   };
   const labelled: KubeObject = { ...object, metadata: { ...object.metadata, namespace: target, labels } };
   const badName = checkNaming(template, normalised.value, labelled);
@@ -108,15 +116,27 @@ export function planResources(
 ): Result<KubeObject[], DomainError> {
   const provisioner = entry.provisioner as DedicatedProvisioner;
   if (provisioner.kind !== 'NewClusterObjects') return ok([]);
-  const selector = parseLabelSelector(provisioner.labelSelector);
+  return planSelected(provisioner.labelSelector, provisioner.namespace, templates, facts, missing);
+}
+
+/** Renders the templates `labelSelector` picks into `namespace`, labelled as the instance's plus `extraLabels`. */
+export function planSelected(
+  labelSelector: string,
+  namespace: string,
+  templates: readonly ResourceTemplate[],
+  facts: InstanceFacts,
+  missing: MissingParameter = 'refuse',
+  extraLabels: Readonly<Record<string, string>> = {},
+): Result<KubeObject[], DomainError> {
+  const selector = parseLabelSelector(labelSelector);
   if (!selector.ok) return err(domainError('ConfigInvalid', `labelSelector: ${selector.error}`));
   const selected = selectTemplates(templates, selector.value);
   if (selected.length === 0) {
-    return err(domainError('ConfigInvalid', `labelSelector "${provisioner.labelSelector}" selects no enabled resource ConfigMap`));
+    return err(domainError('ConfigInvalid', `labelSelector "${labelSelector}" selects no enabled resource ConfigMap`));
   }
   const objects: KubeObject[] = [];
   for (const template of selected) {
-    const object = render(template, provisioner.namespace, facts, missing);
+    const object = render(template, namespace, facts, missing, extraLabels);
     if (!object.ok) return object;
     const clash = objects.find((o) => sameRef(refOf(o), refOf(object.value)));
     if (clash) return err(domainError('ConfigInvalid', `resource ConfigMap ${template.source}: ${clash.kind} "${clash.metadata.name}" is planned twice`));

@@ -3,7 +3,7 @@
  * values, never on raw text, so a value can never inject structure.
  *
  * `{{ generated.NAME length=N alphabet=A }}` stands for a secret generated
- * once per instance. The domain never makes one: the application derives the
+ * once per instance (in binding templates: once per binding). The domain never makes one: the application derives the
  * values the plan asks for (see generatedSpecs) and hands them in as facts.
  * They may appear in object content only, never under `metadata` nor in a
  * provisioner's `name`: names are recorded in the state store and names and
@@ -25,10 +25,16 @@ export interface InstanceFacts {
   readonly parameters: Readonly<Record<string, unknown>>;
   /** Generated values by NAME, derived for this instance; absent when the plan uses none. */
   readonly generated?: Readonly<Record<string, string>>;
+  /** The binding being rendered (binding templates, a binding's Secret name); absent for the instance's own plan. */
+  readonly binding?: { readonly id: string };
 }
 
 /** A stable 8-character hash of the instance id, valid in DNS names. */
 export const shortId = (instanceId: string): string => sha1Hex(instanceId).slice(0, 8);
+
+/** A stable 8-character hash of instance and binding id: unique per binding even when two instances reuse a binding id. */
+export const bindingShortId = (instanceId: string, bindingId: string): string =>
+  sha1Hex(`${instanceId.length}:${instanceId}\n${bindingId}`).slice(0, 8);
 
 const VARIABLE = /\{\{\s*([A-Za-z0-9_.-]+)((?:\s+[A-Za-z]+=[A-Za-z0-9_-]+)*)\s*\}\}/g;
 
@@ -55,7 +61,7 @@ export interface GeneratedSpec {
 }
 
 /** The variables every instance has; computed only when a template uses them (shortId hashes). */
-const FIXED: Readonly<Record<string, (facts: InstanceFacts) => string>> = {
+const FIXED: Readonly<Record<string, (facts: InstanceFacts) => string | undefined>> = {
   'instance.id': (facts) => facts.instanceId,
   'instance.shortId': (facts) => shortId(facts.instanceId),
   'instance.name': (facts) => facts.instanceName,
@@ -63,6 +69,8 @@ const FIXED: Readonly<Record<string, (facts: InstanceFacts) => string>> = {
   team: (facts) => facts.team,
   offering: (facts) => facts.offering,
   version: (facts) => facts.version,
+  'binding.id': (facts) => facts.binding?.id,
+  'binding.shortId': (facts) => (facts.binding ? bindingShortId(facts.instanceId, facts.binding.id) : undefined),
 };
 
 /** Variables whose values the provider's configuration or a hash decides, never the caller. */
@@ -111,6 +119,9 @@ function lookup(name: string, options: string, facts: InstanceFacts, missing: Mi
   if (options !== '') return err(domainError('ConfigInvalid', `{{ ${name}${options} }}: only generated values take options`));
   const value = Object.hasOwn(FIXED, name) ? FIXED[name]?.(facts) : undefined;
   if (value !== undefined) return ok(value);
+  if (name.startsWith('binding.') && Object.hasOwn(FIXED, name)) {
+    return err(domainError('ConfigInvalid', `{{ ${name} }} is known only in binding templates (bindingLabelSelector) and a binding's Secret name`));
+  }
   if (!name.startsWith('parameters.')) return err(domainError('ConfigInvalid', `unknown template variable {{ ${name} }}`));
   const parameter = name.slice('parameters.'.length);
   const given = facts.parameters[parameter];

@@ -8,6 +8,7 @@ import { HmacSecretGenerator, keyFromSecretOr } from '../adapters/crypto/hmac-se
 import { MemoryCluster } from '../adapters/memory/memory-cluster.js';
 import { MemoryClusterApi } from '../adapters/memory/memory-cluster-api.js';
 import { MemoryConfigSource } from '../adapters/memory/memory-config-source.js';
+import { MemoryAccessReview } from '../adapters/memory/memory-access-review.js';
 import { MemoryKindResolver } from '../adapters/memory/memory-kind-resolver.js';
 import { MemorySecretSource } from '../adapters/memory/memory-secret-source.js';
 import { MemoryStateStore } from '../adapters/memory/memory-state-store.js';
@@ -18,7 +19,7 @@ import { TOKENS as T } from './tokens.js';
 
 /**
  * The fake cluster as ConfigSource, ClusterApi, KindResolver and SecretSource
- * (dev mode and tests). Generated values use the key Secret if the manifests
+ * (dev mode and tests), with every kind creatable (the fake cluster has no RBAC). Generated values use the key Secret if the manifests
  * have one, else a random key of this process: dev instances die with it.
  */
 export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: string, generationKeySecret = DEFAULT_GENERATION_KEY_SECRET) =>
@@ -27,6 +28,7 @@ export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: str
     bind(T.ConfigSource).toConstantValue(new MemoryConfigSource(cluster, brokerNamespace));
     bind(T.ClusterApi).toConstantValue(new MemoryClusterApi(cluster));
     bind(T.KindResolver).toConstantValue(new MemoryKindResolver(cluster));
+    bind(T.AccessReview).toConstantValue(new MemoryAccessReview());
     bind(T.SecretSource).toConstantValue(secrets);
     bind(T.SecretGenerator).toConstantValue(new HmacSecretGenerator(keyFromSecretOr(secrets, generationKeySecret, randomBytes(32))));
     // The fake cluster has no Events; the catalog service's log lines are the report.

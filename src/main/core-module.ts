@@ -10,8 +10,11 @@ import { InstanceObjects } from '../application/instance-objects.js';
 import { InstanceReadiness } from '../application/instance-readiness.js';
 import { InstanceRecords } from '../application/instance-records.js';
 import { InstanceRemoval } from '../application/instance-removal.js';
+import { InstanceUpdate } from '../application/instance-update.js';
 import { OperationJobs } from '../application/operation-jobs.js';
 import { OperationReconciler } from '../application/operation-reconciler.js';
+import { BindingReconciler } from '../application/binding-reconciler.js';
+import type { AccessReview } from '../application/ports/access-review.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
 import type { KindResolver } from '../application/ports/kind-resolver.js';
@@ -37,8 +40,9 @@ import { TOKENS as T } from './tokens.js';
 export const coreModule = new ContainerModule(({ bind }) => {
   bind<CatalogService>(T.CatalogService)
     .toResolvedValue(
-      (source: ConfigSource, logger: Logger, reporter: ProblemReporter, kinds: KindResolver) => new CatalogService(source, logger, reporter, kinds),
-      [T.ConfigSource, T.Logger, T.ProblemReporter, T.KindResolver],
+      (source: ConfigSource, logger: Logger, reporter: ProblemReporter, kinds: KindResolver, access: AccessReview) =>
+        new CatalogService(source, logger, reporter, kinds, access),
+      [T.ConfigSource, T.Logger, T.ProblemReporter, T.KindResolver, T.AccessReview],
     )
     .inSingletonScope();
   bind<InstanceRecords>(T.InstanceRecords)
@@ -74,31 +78,48 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
 
+  bind<InstanceUpdate>(T.InstanceUpdate)
+    .toResolvedValue(
+      (store: StateStore, cluster: ClusterApi, records: InstanceRecords, catalog: CatalogService, facts: TemplateFacts, logger: Logger, settings: BrokerSettings,
+        runtime: Runtime) => new InstanceUpdate(store, cluster, records, catalog, facts, logger, settings, runtime),
+      [T.StateStore, T.ClusterApi, T.InstanceRecords, T.CatalogService, T.TemplateFacts, T.Logger, T.Settings, T.Runtime],
+    )
+    .inSingletonScope();
+
   bind<Broker>(T.Broker)
     .toResolvedValue(
       (catalog: CatalogService, store: StateStore, records: InstanceRecords, objects: InstanceObjects, readiness: InstanceReadiness, removal: InstanceRemoval,
-        jobs: OperationJobs, credentials: BindingCredentials, logger: Logger, settings: BrokerSettings, runtime: Runtime, facts: TemplateFacts): Broker => ({
+        jobs: OperationJobs, credentials: BindingCredentials, logger: Logger, settings: BrokerSettings, runtime: Runtime, facts: TemplateFacts,
+        updates: InstanceUpdate): Broker => ({
         catalog,
         provision: new Provision(catalog, store, records, objects, jobs, logger, settings, runtime, facts),
         deprovision: new Deprovision(store, records, objects, removal, jobs, logger, settings, runtime),
-        updateInstance: new UpdateInstance(records),
+        updateInstance: new UpdateInstance(records, catalog, updates, store, jobs, logger, settings, runtime),
         fetchInstance: new FetchInstance(records),
-        lastOperation: new LastOperation(records, readiness, removal),
-        bind: new Bind(catalog, store, records, credentials, settings, runtime),
-        unbind: new Unbind(store),
+        lastOperation: new LastOperation(records, readiness, removal, updates),
+        bind: new Bind(catalog, store, records, credentials, settings, runtime, objects, facts),
+        unbind: new Unbind(store, objects, settings, runtime),
         fetchBinding: new FetchBinding(catalog, store, records, credentials),
         inventory: new Inventory(store),
       }),
       [T.CatalogService, T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval,
-        T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime, T.TemplateFacts],
+        T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime, T.TemplateFacts, T.InstanceUpdate],
+    )
+    .inSingletonScope();
+  bind<BindingReconciler>(T.BindingReconciler)
+    .toResolvedValue(
+      (store: StateStore, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, runtime: Runtime) =>
+        new BindingReconciler(store, objects, logger, settings, runtime),
+      [T.StateStore, T.InstanceObjects, T.Logger, T.Settings, T.Runtime],
     )
     .inSingletonScope();
   bind<OperationReconciler>(T.Reconciler)
     .toResolvedValue(
       (store: StateStore, records: InstanceRecords, objects: InstanceObjects, readiness: InstanceReadiness, removal: InstanceRemoval,
-        catalog: CatalogService, logger: Logger, settings: BrokerSettings, facts: TemplateFacts) =>
-        new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, settings, facts),
-      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval, T.CatalogService, T.Logger, T.Settings, T.TemplateFacts],
+        catalog: CatalogService, logger: Logger, settings: BrokerSettings, facts: TemplateFacts, updates: InstanceUpdate) =>
+        new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, settings, facts, updates),
+      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval, T.CatalogService, T.Logger, T.Settings, T.TemplateFacts,
+        T.InstanceUpdate],
     )
     .inSingletonScope();
 });

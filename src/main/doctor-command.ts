@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { brokerKubeConfig, brokerNamespace, SERVICE_ACCOUNT_DIR } from '../adapters/kubernetes/kube-config.js';
 import { LOG_LEVELS, PinoLogger, type LogLevel } from '../adapters/logging/pino-logger.js';
+import { MemoryAccessReview } from '../adapters/memory/memory-access-review.js';
 import { runDoctor } from '../adapters/provider-cli/doctor.js';
 import type { CatalogService } from '../application/catalog-service.js';
 import type { OperationReconciler } from '../application/operation-reconciler.js';
@@ -118,6 +119,8 @@ export async function runDoctorCommand(args: string[], env: NodeJS.ProcessEnv): 
   const container = composeApplication(settings, [kubernetesModule({ config: kube.value.config, namespace }), state], logger);
   // Catalog problems are the broker's to report as Events; the doctor only reads the catalog.
   container.rebind(T.ProblemReporter).toConstantValue({ report: async () => {} });
+  // Access reviews answer for whoever runs the doctor, not for the broker: refuse no entry on them.
+  container.rebind(T.AccessReview).toConstantValue(new MemoryAccessReview());
 
   const config = container.get<ConfigSource>(T.ConfigSource);
   const store = container.get<StateStore>(T.StateStore);

@@ -1,6 +1,6 @@
 /**
- * The real cluster as ConfigSource, ClusterApi, KindResolver, SecretSource
- * and ProblemReporter (and, with kubernetesStateModule, StateStore): what
+ * The real cluster as ConfigSource, ClusterApi, KindResolver, AccessReview,
+ * SecretSource and ProblemReporter (and, with kubernetesStateModule, StateStore): what
  * `mesitis serve` runs with. One set of API clients (with its request
  * deadline) serves them all.
  */
@@ -10,6 +10,7 @@ import { kubernetesApis, type ApiClientOptions, type KubernetesApis } from '../a
 import { KubernetesClusterApi } from '../adapters/kubernetes/kubernetes-cluster-api.js';
 import { informerConfigSource, type KubernetesConfigSource } from '../adapters/kubernetes/kubernetes-config-source.js';
 import { KubernetesEventReporter } from '../adapters/kubernetes/kubernetes-event-reporter.js';
+import { KubernetesAccessReview, type AccessReviewOptions } from '../adapters/kubernetes/kubernetes-access-review.js';
 import { KubernetesKindResolver } from '../adapters/kubernetes/kubernetes-kind-resolver.js';
 import { HmacSecretGenerator, keyFromSecret } from '../adapters/crypto/hmac-secret-generator.js';
 import { KubernetesSecretSource } from '../adapters/kubernetes/kubernetes-secret-source.js';
@@ -28,6 +29,8 @@ export interface KubernetesModuleOptions {
   readonly api?: Omit<ApiClientOptions, 'onRequest'>;
   /** The Secret in `namespace` holding the generation key (the chart creates it); default DEFAULT_GENERATION_KEY_SECRET. */
   readonly generationKeySecret?: string;
+  /** How often the broker's rights are reviewed again (tests shorten it; there is no flag). */
+  readonly accessReview?: AccessReviewOptions;
 }
 
 /** The clients the four adapters share; not a port, so private to this module. */
@@ -51,6 +54,9 @@ export const kubernetesModule = (options: KubernetesModuleOptions) =>
       .inSingletonScope();
     bind(T.KindResolver)
       .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesKindResolver(apis, logger.child({ component: 'discovery' })), [APIS, T.Logger])
+      .inSingletonScope();
+    bind(T.AccessReview)
+      .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesAccessReview(apis, logger.child({ component: 'access-review' }), options.accessReview), [APIS, T.Logger])
       .inSingletonScope();
     bind(T.SecretSource)
       .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesSecretSource(apis.core, namespace, logger), [APIS, T.Logger])

@@ -13,6 +13,8 @@ import type { Broker } from '../application/broker.js';
 import type { CatalogService } from '../application/catalog-service.js';
 import type { OperationJobs } from '../application/operation-jobs.js';
 import type { OperationReconciler } from '../application/operation-reconciler.js';
+import type { BindingReconciler } from '../application/binding-reconciler.js';
+import type { AccessReview } from '../application/ports/access-review.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
 import type { KindResolver } from '../application/ports/kind-resolver.js';
@@ -46,6 +48,10 @@ export function composeApplication(settings: BrokerSettings, adapters: readonly 
 export const kindDiscovery = (container: Container) =>
   container.get<KindResolver & { start?: () => Promise<void>; stop?: () => Promise<void> }>(T.KindResolver);
 
+/** The access review with its lifecycle, where it has one: the Kubernetes one asks the apiserver, the memory one allows all. */
+export const accessReview = (container: Container) =>
+  container.get<AccessReview & { start?: () => Promise<void>; stop?: () => Promise<void> }>(T.AccessReview);
+
 export async function startBroker(options: ListenOptions, adapters: readonly ContainerModule[], logger: Logger): Promise<RunningBroker> {
   const container = composeApplication(options.settings, adapters, logger);
   const metrics = container.get<PromMetrics>(T.Metrics);
@@ -57,6 +63,8 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
   await Promise.all([config.start(), kindDiscovery(container).start?.()]);
   broker.catalog.catalog(); // assemble and report problems at start-up, not on the first request
   const unfollow = broker.catalog.followChanges();
+  // The first assembly asked what the broker may create; its answers are in (and reassembled) before the first request.
+  await accessReview(container).start?.();
   // Interrupted operations are finished by whichever replica finds them first: at start-up, then periodically.
   const reconciler = container.get<OperationReconciler>(T.Reconciler);
   reconciler.start(options.settings.reconcileIntervalMs, (report) => {
@@ -64,6 +72,9 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
     if (!report.ok) logger.warn('reconcile pass failed', { reason: report.error.message });
     else if (report.value.resumed > 0) logger.info('reconcile pass', { ...report.value });
   });
+
+  // Interrupted binds/unbinds and expired bindings: a pass of their own (see binding-reconciler.ts).
+  container.get<BindingReconciler>(T.BindingReconciler).start(options.settings.reconcileIntervalMs);
 
   // The cluster check has its own short deadline: a hung apiserver must fail the probe, not hang it.
   const cluster = container.get<ClusterApi>(T.ClusterApi);
@@ -121,9 +132,11 @@ async function shutdown(server: Server, container: Container, graceMs: number, l
   await closed;
   clearTimeout(grace);
   await container.get<OperationReconciler>(T.Reconciler).stop();
+  await container.get<BindingReconciler>(T.BindingReconciler).stop();
   await container.get<OperationJobs>(T.OperationJobs).drain();
   await container.get<ConfigSource>(T.ConfigSource).stop();
   await kindDiscovery(container).stop?.();
+  await accessReview(container).stop?.();
   await container.get<StateStore>(T.StateStore).close();
   logger.info('stopped');
 }

@@ -201,6 +201,14 @@ export function describeStateStore(name: string, makeSubject: () => Promise<Stat
         expect(valueOf(await store.listBindings('i2'))).to.deep.equal([exampleBinding('i2', 'b1', { appGuid: 'app-2' })]);
       });
 
+      it('puts a binding over an existing one and creates an absent one', async function () {
+        valueOf(await store.createBinding(exampleBinding('i1', 'b1')));
+        valueOf(await store.putBinding(exampleBinding('i1', 'b1', { status: 'revoked', expiresAt: '2026-01-01T00:00:00Z' })));
+        valueOf(await store.putBinding(exampleBinding('i1', 'b2', { status: 'binding' })));
+        expect(valueOf(await store.getBinding('i1', 'b1'))).to.deep.equal(exampleBinding('i1', 'b1', { status: 'revoked', expiresAt: '2026-01-01T00:00:00Z' }));
+        expect(valueOf(await store.getBinding('i1', 'b2'))?.status).to.equal('binding');
+      });
+
       it('deletes a binding, and accepts deleting it again', async function () {
         valueOf(await store.createBinding(exampleBinding('i1', 'b1')));
         valueOf(await store.createBinding(exampleBinding('i1', 'b2')));

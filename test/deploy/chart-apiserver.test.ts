@@ -11,7 +11,7 @@ import { applyChartRbac, ensureNamespaces, loadKubeconfig, statusCode } from '..
 import { buildHelm, helmPrerequisite, helmTemplate, MESITIS_CHART_DIR } from '../support/helm.js';
 import { requireOrSkip } from '../support/prerequisites.js';
 import { sharedTestCluster, testClusterPrerequisite, type TestCluster } from '../support/test-cluster.js';
-import { missingFields, PROBED_RESOURCES, PROBED_VERBS, PROVIDER_NAMESPACE_PERMISSIONS, TARGET_NAMESPACE_PERMISSIONS } from './chart-expectations.js';
+import { DEFAULT_TARGET_KINDS, missingFields, PROBED_RESOURCES, PROBED_VERBS, PROVIDER_NAMESPACE_PERMISSIONS, TARGET_NAMESPACE_PERMISSIONS, targetNamespacePermissions } from './chart-expectations.js';
 
 const suffix = () => randomBytes(3).toString('hex');
 
@@ -80,6 +80,21 @@ describe('Helm chart on a real kube-apiserver', function () {
       expect(statusCode(error)).to.equal(403);
     });
 
+    /** What the broker identity may do in `namespace`, over PROBED_RESOURCES x PROBED_VERBS, as "group/resource:verb". */
+    async function allowedIn(namespace: string): Promise<string[]> {
+      const reviews = broker.makeApiClient(AuthorizationV1Api);
+      const probes = PROBED_RESOURCES.flatMap(({ group, resource }) => PROBED_VERBS.map((verb) => ({ group, resource, verb })));
+      const allowed = await Promise.all(
+        probes.map(async ({ group, resource, verb }) => {
+          const review = await reviews.createSelfSubjectAccessReview({
+            body: { spec: { resourceAttributes: { namespace, group, resource, verb } } },
+          });
+          return review.status?.allowed === true ? [`${group}/${resource}:${verb}`] : [];
+        }),
+      );
+      return allowed.flat().sort();
+    }
+
     it('may do exactly what the chart grants, per namespace (SelfSubjectAccessReview matrix)', async function () {
       this.timeout(60_000);
       const expected: Record<string, string[]> = {
@@ -88,18 +103,27 @@ describe('Helm chart on a real kube-apiserver', function () {
         [consumer]: [],
         '': [], // cluster-wide
       };
-      const reviews = broker.makeApiClient(AuthorizationV1Api);
       for (const [namespace, permissions] of Object.entries(expected)) {
-        const probes = PROBED_RESOURCES.flatMap(({ group, resource }) => PROBED_VERBS.map((verb) => ({ group, resource, verb })));
-        const allowed = await Promise.all(
-          probes.map(async ({ group, resource, verb }) => {
-            const review = await reviews.createSelfSubjectAccessReview({
-              body: { spec: { resourceAttributes: { namespace, group, resource, verb } } },
-            });
-            return review.status?.allowed === true ? [`${group}/${resource}:${verb}`] : [];
-          }),
-        );
-        expect(allowed.flat().sort(), `allowed in ${namespace || 'all namespaces'}`).to.deep.equal(permissions);
+        expect(await allowedIn(namespace), `allowed in ${namespace || 'all namespaces'}`).to.deep.equal(permissions);
+      }
+    });
+
+    it('may do exactly what targetKinds lists in a target namespace, built-in and custom groups alike', async function () {
+      this.timeout(60_000);
+      const kinds = [
+        ...DEFAULT_TARGET_KINDS,
+        { apiGroup: 'apps', resources: ['statefulsets'] },
+        { apiGroup: 'batch', resources: ['jobs'] },
+        { apiGroup: 'networking.k8s.io', resources: ['networkpolicies'] },
+        { apiGroup: 'postgresql.cnpg.io', resources: ['clusters'] },
+      ];
+      const stateful = `stateful-${suffix()}`;
+      await applyChartRbac(cluster.adminKubeconfig, provider, { serviceAccount: { name: cluster.brokerServiceAccount }, targetNamespaces: [stateful], targetKinds: kinds });
+      try {
+        expect(await allowedIn(stateful)).to.deep.equal(targetNamespacePermissions(kinds));
+        expect(await allowedIn(target), 'the other target namespaces keep their Roles').to.deep.equal(TARGET_NAMESPACE_PERMISSIONS);
+      } finally {
+        await admin.makeApiClient(CoreV1Api).deleteNamespace({ name: stateful });
       }
     });
   });

@@ -28,11 +28,32 @@ export const PROVIDER_NAMESPACE_PERMISSIONS = expand([
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'delete'] },
 ]);
 
-/** Each target namespace: the dedicated objects of ProvisionNewClusterObjects. */
-export const TARGET_NAMESPACE_PERMISSIONS = expand([
-  { apiGroups: [''], resources: ['configmaps', 'secrets', 'services', 'pods'], verbs: ['create', 'get', 'list', 'delete'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['create', 'get', 'list', 'delete'] },
-]);
+export interface TargetKind {
+  apiGroup: string;
+  resources: string[];
+}
+
+/** The chart's default targetKinds: what examples/ creates. */
+export const DEFAULT_TARGET_KINDS: readonly TargetKind[] = [
+  { apiGroup: '', resources: ['configmaps', 'secrets', 'services'] },
+  { apiGroup: 'apps', resources: ['deployments'] },
+];
+
+/**
+ * Each target namespace: the dedicated objects of ProvisionNewClusterObjects,
+ * of the listed kinds only, with the verbs the broker uses on them: create,
+ * get, list (the labelled deprovision sweep, drift), delete, patch
+ * (server-side apply on upgrades); and get on Secrets whatever is listed
+ * (CredentialFromInstanceSecret).
+ */
+export function targetNamespacePermissions(kinds: readonly TargetKind[]): string[] {
+  return expand([
+    ...kinds.map((k) => ({ apiGroups: [k.apiGroup], resources: k.resources, verbs: ['create', 'get', 'list', 'delete', 'patch'] })),
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  ]);
+}
+
+export const TARGET_NAMESPACE_PERMISSIONS = targetNamespacePermissions(DEFAULT_TARGET_KINDS);
 
 /** Each of rbac.instanceSecretNamespaces outside the target namespaces: an instance's Secret, read by name. */
 export const INSTANCE_SECRET_NAMESPACE_PERMISSIONS = expand([
@@ -45,6 +66,8 @@ export const PROBED_RESOURCES: readonly { group: string; resource: string }[] = 
   { group: 'events.k8s.io', resource: 'events' },
   ...['deployments', 'replicasets', 'statefulsets', 'daemonsets'].map((resource) => ({ group: 'apps', resource })),
   { group: 'batch', resource: 'jobs' },
+  { group: 'networking.k8s.io', resource: 'networkpolicies' },
+  { group: 'postgresql.cnpg.io', resource: 'clusters' },
   { group: 'coordination.k8s.io', resource: 'leases' },
   ...['roles', 'rolebindings'].map((resource) => ({ group: 'rbac.authorization.k8s.io', resource })),
 ];

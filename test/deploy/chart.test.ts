@@ -13,7 +13,7 @@ import { BROKER_FLAGS } from '../../src/main/options.js';
 import { buildHelm, helmPrerequisite, helmTemplate, MESITIS_CHART_DIR, parseManifests, type KubernetesManifest } from '../support/helm.js';
 import { requireOrSkip } from '../support/prerequisites.js';
 import { PLAIN_MANIFESTS_FILE, renderPlainManifests } from '../helm/render-manifests.js';
-import { expand, INSTANCE_SECRET_NAMESPACE_PERMISSIONS, one, only, PROVIDER_NAMESPACE_PERMISSIONS, PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS, TARGET_NAMESPACE_PERMISSIONS, type PolicyRule } from './chart-expectations.js';
+import { expand, INSTANCE_SECRET_NAMESPACE_PERMISSIONS, one, only, PROVIDER_NAMESPACE_PERMISSIONS, PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS, TARGET_NAMESPACE_PERMISSIONS, targetNamespacePermissions, type PolicyRule } from './chart-expectations.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'provider-ns';
@@ -140,6 +140,23 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
       }
     });
 
+    it('grants create, get, list, delete and patch on exactly the targetKinds, and get on Secrets whatever they list', async function () {
+      const kinds = [
+        { apiGroup: 'apps', resources: ['statefulsets', 'deployments'] },
+        { apiGroup: '', resources: ['persistentvolumeclaims', 'services'] },
+        { apiGroup: 'batch', resources: ['jobs'] },
+        { apiGroup: 'networking.k8s.io', resources: ['networkpolicies'] },
+        { apiGroup: 'postgresql.cnpg.io', resources: ['clusters'] },
+      ];
+      const objects = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { targetNamespaces: ['api-ns', 'db-ns'], targetKinds: kinds } });
+      for (const namespace of ['api-ns', 'db-ns']) {
+        expect(expand(rules(one(objects, 'Role', namespace))), namespace).to.deep.equal(targetNamespacePermissions(kinds));
+      }
+      expect(expand(rules(one(objects, 'Role', NS)))).to.deep.equal(PROVIDER_NAMESPACE_PERMISSIONS);
+      const none = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { targetKinds: [] } });
+      expect(expand(rules(one(none, 'Role', 'api-ns')))).to.deep.equal(['/secrets:get']);
+    });
+
     it('grants only get on Secrets in rbac.instanceSecretNamespaces, nothing more where a target Role already allows it', async function () {
       const objects = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { rbac: { instanceSecretNamespaces: ['operator-ns', 'api-ns', 'operator-ns'] } } });
       expect(only(objects, 'Role').map((r) => r.metadata.namespace)).to.have.members([NS, 'api-ns', 'operator-ns']);
@@ -176,6 +193,14 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
 
     it('the provider namespace as a target namespace (its Secrets would become writable)', async function () {
       expect(await refusal({ targetNamespaces: ['api-ns', NS] })).to.include('must not contain the release namespace');
+    });
+
+    it('targetKinds with wildcards, subresources, no apiGroup or no resources (the Role would grant more than listed, or nothing)', async function () {
+      expect(await refusal({ targetKinds: [{ apiGroup: '*', resources: ['widgets'] }] })).to.include('targetKinds[0].apiGroup "*" is not an API group');
+      expect(await refusal({ targetKinds: [{ apiGroup: 'apps', resources: ['deployments', '*'] }] })).to.include('targetKinds[0].resources: "*" is not a resource name');
+      expect(await refusal({ targetKinds: [{ apiGroup: 'apps', resources: ['deployments/scale'] }] })).to.include('is not a resource name');
+      expect(await refusal({ targetKinds: [{ resources: ['pods'] }] })).to.include('targetKinds[0].apiGroup is required');
+      expect(await refusal({ targetKinds: [{ apiGroup: '', resources: ['pods'] }, { apiGroup: 'apps', resources: [] }] })).to.include('targetKinds[1].resources must list at least one resource');
     });
   });
 

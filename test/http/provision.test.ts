@@ -177,20 +177,21 @@ describe('provision, update, fetch and deprovision over OSB', () => {
       expect((await provisionAndWait(broker.url, '/v2/service_instances/p-1', dedicatedBody())).last.body.state).to.equal('succeeded');
     });
 
-    it('PATCH: 200 {} when nothing changes, 422 for a plan change, 400 without service_id', async () => {
+    it('PATCH: 200 {} when nothing changes, 400 for a plan of another service, 400 without service_id', async () => {
       const same = await osb(broker.url, 'PATCH', '/v2/service_instances/p-1', { body: { service_id: DEDICATED_SERVICE, plan_id: PLAN.dedicated } });
       expect(same.status).to.equal(200);
       expect(same.body).to.deep.equal({});
       const change = await osb(broker.url, 'PATCH', '/v2/service_instances/p-1', { body: { service_id: DEDICATED_SERVICE, plan_id: PLAN.fixed } });
-      expect(change.status).to.equal(422);
-      expect(change.body.description).to.contain('not supported');
+      expect(change.status).to.equal(400);
+      expect(change.body.description).to.contain(`has no plan ${PLAN.fixed}`);
       expect((await osb(broker.url, 'PATCH', '/v2/service_instances/p-1', { body: {} })).status).to.equal(400);
     });
 
     it('GET: 200 with service_id, plan_id and parameters; 404 for an unknown instance', async () => {
       const fetched = await osb(broker.url, 'GET', '/v2/service_instances/p-1');
       expect(fetched.status).to.equal(200);
-      expect(fetched.body).to.deep.equal({ service_id: DEDICATED_SERVICE, plan_id: PLAN.dedicated, parameters: {} });
+      expect(fetched.body).to.deep.include({ service_id: DEDICATED_SERVICE, plan_id: PLAN.dedicated, parameters: {} });
+      expect(Object.keys(fetched.body)).to.have.members(['service_id', 'plan_id', 'parameters', 'maintenance_info']);
       expect((await osb(broker.url, 'GET', '/v2/service_instances/nope')).status).to.equal(404);
       expect((await osb(broker.url, 'GET', '/v2/service_instances/nope/last_operation')).status).to.equal(404);
     });

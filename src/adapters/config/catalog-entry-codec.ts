@@ -8,6 +8,7 @@ import { deriveServiceId, type CatalogEntry, type ConfigProblem } from '../../do
 import { err, ok, type Result } from '../../domain/result.js';
 import { decodeFields, lowerCaseKeys, stringLike } from './codec-support.js';
 import type { ConfigMapDocument } from './config-map-document.js';
+import { decodeBindingLifetime } from './binding-lifetime-codec.js';
 import { decodeCredentials } from './credential-codec.js';
 import { readPayload } from './payload.js';
 import { decodeProvisioner } from './provisioner-codec.js';
@@ -22,7 +23,13 @@ const EntryFields = t.intersection([
     version: stringLike,
     whitelist: t.array(t.string),
   }),
-  t.partial({ serviceuuid: stringLike }),
+  t.partial({
+    serviceuuid: stringLike,
+    updatableto: t.array(stringLike),
+    updatablefrom: t.array(stringLike),
+    maintenanceversion: stringLike,
+    parametersupdatable: t.boolean,
+  }),
 ]);
 
 export function decodeCatalogEntry(doc: ConfigMapDocument): Result<CatalogEntry, ConfigProblem[]> {
@@ -36,10 +43,12 @@ export function decodeCatalogEntry(doc: ConfigMapDocument): Result<CatalogEntry,
   const fields = decodeFields(EntryFields, lowered.value, source, '');
   const provisioner = decodeProvisioner(lowered.value, source);
   const credentials = decodeCredentials(lowered.value, source);
-  if (!fields.ok || !provisioner.ok || !credentials.ok) {
-    return err([fields, provisioner, credentials].flatMap((part) => (part.ok ? [] : part.error)));
+  const lifetime = decodeBindingLifetime(lowered.value, source);
+  if (!fields.ok || !provisioner.ok || !credentials.ok || !lifetime.ok) {
+    return err([fields, provisioner, credentials, lifetime].flatMap((part) => (part.ok ? [] : part.error)));
   }
   const { team, offering, description, uuid, version, whitelist, serviceuuid } = fields.value;
+  const { updatableto, updatablefrom, maintenanceversion, parametersupdatable } = fields.value;
   return ok({
     source,
     team,
@@ -51,5 +60,10 @@ export function decodeCatalogEntry(doc: ConfigMapDocument): Result<CatalogEntry,
     whitelist,
     provisioner: provisioner.value,
     credentials: credentials.value,
+    ...(lifetime.value !== undefined ? { bindingLifetime: lifetime.value } : {}),
+    ...(updatableto !== undefined ? { updatableTo: updatableto } : {}),
+    ...(updatablefrom !== undefined ? { updatableFrom: updatablefrom } : {}),
+    ...(maintenanceversion !== undefined ? { maintenanceVersion: maintenanceversion } : {}),
+    ...(parametersupdatable !== undefined ? { parametersUpdatable: parametersupdatable } : {}),
   });
 }

@@ -15,7 +15,10 @@ export const PROVISIONERS: KindFamily = {
 
 const NonClusterUrlData = t.type({ url: t.string });
 const ExistingServiceData = t.intersection([t.type({ namespace: t.string, name: t.string }), t.partial({ port })]);
-const NewObjectsData = t.intersection([t.type({ namespace: t.string, name: t.string, labelselector: t.string }), t.partial({ port })]);
+const NewObjectsData = t.intersection([
+  t.type({ namespace: t.string, name: t.string, labelselector: t.string }),
+  t.partial({ port, bindinglabelselector: t.string }),
+]);
 
 const withPort = (value: { port?: number }): { port?: number } => (value.port !== undefined ? { port: value.port } : {});
 
@@ -33,8 +36,9 @@ function decodeData(kind: string, data: Record<string, unknown>, source: string,
       // ProvisionNewClusterObjects (its older name ProvisionConfigMapObjects arrives resolved).
       const d = decodeFields(NewObjectsData, data, source, field);
       if (!d.ok) return d;
-      const { namespace, name, labelselector } = d.value;
-      return ok({ kind: 'NewClusterObjects', namespace, name, labelSelector: labelselector, ...withPort(d.value) });
+      const { namespace, name, labelselector, bindinglabelselector } = d.value;
+      const perBinding = bindinglabelselector !== undefined ? { bindingLabelSelector: bindinglabelselector } : {};
+      return ok({ kind: 'NewClusterObjects', namespace, name, labelSelector: labelselector, ...withPort(d.value), ...perBinding });
     }
   }
 }

@@ -28,21 +28,25 @@ export const GENERATION_KEY_FIELD = 'key';
 export class HmacSecretGenerator implements SecretGenerator {
   constructor(private readonly key: GenerationKeySource) {}
 
-  async generate(instanceId: string, specs: readonly GeneratedSpec[]): Promise<Result<Record<string, string>>> {
+  async generate(instanceId: string, specs: readonly GeneratedSpec[], bindingId?: string): Promise<Result<Record<string, string>>> {
     if (specs.length === 0) return ok({});
     const key = await this.key();
     if (!key.ok) return key;
-    return ok(Object.fromEntries(specs.map((spec) => [spec.name, derive(key.value, instanceId, spec)])));
+    return ok(Object.fromEntries(specs.map((spec) => [spec.name, derive(key.value, instanceId, spec, bindingId)])));
   }
 }
 
-export function derive(key: Buffer, instanceId: string, spec: GeneratedSpec): string {
+export function derive(key: Buffer, instanceId: string, spec: GeneratedSpec, bindingId?: string): string {
   const alphabet = ALPHABETS[spec.alphabet];
   const limit = 256 - (256 % alphabet.length);
   let value = '';
   for (let block = 0; value.length < spec.length; block++) {
     // Lengths in the message keep (id, name) pairs from running into each other.
-    const message = `mesitis/generated/v1\n${instanceId.length}:${instanceId}\n${spec.name.length}:${spec.name}\n${block}`;
+    // A binding's values have a prefix of their own: no instance id can be chosen to reproduce them.
+    const subject = bindingId === undefined
+      ? `mesitis/generated/v1\n${instanceId.length}:${instanceId}`
+      : `mesitis/generated/binding/v1\n${instanceId.length}:${instanceId}\n${bindingId.length}:${bindingId}`;
+    const message = `${subject}\n${spec.name.length}:${spec.name}\n${block}`;
     for (const byte of createHmac('sha256', key).update(message, 'utf8').digest()) {
       if (byte < limit && value.length < spec.length) value += alphabet[byte % alphabet.length];
     }

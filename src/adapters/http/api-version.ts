@@ -42,6 +42,7 @@ export const FIELD_INTRODUCED_IN = {
   'binding_metadata.renew_before': 17,
   'instance.maintenance_info': 17,
   'instance.metadata': 17,
+  'last_operation.instance_usable': 16,
   'error.instance_usable': 16,
   'error.update_repeatable': 16,
 } as const satisfies Readonly<Record<string, number>>;

@@ -3,33 +3,38 @@
  * namespace view, so the hot path is a lookup of ready bytes.
  */
 import { visibleTo, type Catalog, type Offering } from '../../domain/catalog.js';
-import { planName, type CatalogEntry } from '../../domain/catalog-entry.js';
+import { hasBindingObjects, planName, type CatalogEntry } from '../../domain/catalog-entry.js';
+import { maintenanceVersionOf, planUpdateable } from '../../domain/maintenance.js';
+import type { ResourceTemplate } from '../../domain/resource-template.js';
 import { inDialect, NEWEST_MINOR, type ApiVersion } from './api-version.js';
 
-function planView(entry: CatalogEntry, version: ApiVersion) {
+function planView(entry: CatalogEntry, offering: Offering, templates: readonly ResourceTemplate[], version: ApiVersion) {
   return inDialect('plan', {
     id: entry.planId,
     name: planName(entry),
     description: entry.description,
     free: true,
     bindable: true,
-    plan_updateable: false,
+    plan_updateable: planUpdateable(entry, offering.plans),
+    maintenance_info: { version: maintenanceVersionOf(entry, templates) },
+    // Only a binding with objects of its own has credentials a successor can replace.
+    binding_rotatable: hasBindingObjects(entry),
     metadata: { displayName: `${entry.offering} ${entry.version}`, version: entry.version, team: entry.team },
   }, version);
 }
 
-function serviceView(offering: Offering, version: ApiVersion) {
+function serviceView(offering: Offering, templates: readonly ResourceTemplate[], version: ApiVersion) {
   return inDialect('service', {
     id: offering.serviceId,
     name: offering.name,
     description: offering.description,
     bindable: true,
-    plan_updateable: false,
+    plan_updateable: offering.plans.some((entry) => planUpdateable(entry, offering.plans)),
     instances_retrievable: true,
     bindings_retrievable: true,
     tags: [offering.team, offering.offering],
     metadata: { displayName: offering.offering, providerDisplayName: offering.team },
-    plans: offering.plans.map((entry) => planView(entry, version)),
+    plans: offering.plans.map((entry) => planView(entry, offering, templates, version)),
   }, version);
 }
 
@@ -52,7 +57,7 @@ export class CatalogDocuments {
     let document = this.documents.get(key);
     if (document === undefined) {
       const offerings = namespace === undefined ? catalog.offerings : visibleTo(catalog, namespace);
-      document = Buffer.from(JSON.stringify({ services: offerings.map((offering) => serviceView(offering, dialect)) }));
+      document = Buffer.from(JSON.stringify({ services: offerings.map((offering) => serviceView(offering, catalog.templates, dialect)) }));
       this.documents.set(key, document);
     }
     return document;

@@ -39,6 +39,7 @@ export const BindBody = t.intersection([
     parameters: JsonObject,
     app_guid: t.string,
     bind_resource: t.partial({ app_guid: t.string, route: t.string }),
+    predecessor_binding_id: NonEmptyString,
   }),
 ]);
 export type BindBody = t.TypeOf<typeof BindBody>;

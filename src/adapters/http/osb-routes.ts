@@ -23,8 +23,10 @@ const fail = (ctx: Context, error: DomainError): void => sendFailure(ctx, error)
 
 /** A binding as the platform's version defines it (`endpoints` arrived in 2.15). */
 function bindingBody(ctx: Context, answer: BindingAnswer, extra: Readonly<Record<string, unknown>> = {}) {
+  const version = apiVersionOf(ctx);
   const endpoints = answer.endpoints.length > 0 ? { endpoints: answer.endpoints } : {};
-  return inDialect('binding', { credentials: answer.credentials, ...extra, ...endpoints }, apiVersionOf(ctx));
+  const metadata = answer.metadata ? { metadata: inDialect('binding_metadata', answer.metadata, version) } : {};
+  return inDialect('binding', { credentials: answer.credentials, ...extra, ...endpoints, ...metadata }, version);
 }
 
 function reply<T>(ctx: Context, result: Result<T>, success: (value: T) => [number, unknown]): void {
@@ -40,6 +42,12 @@ function callerOf(ctx: Context): Caller | DomainError {
   const view = ctx.params['namespace'];
   return { ...(identity ? { originatingIdentity: identity } : {}), ...(view !== undefined ? { viewNamespace: view } : {}) };
 }
+
+/** maintenance_info.version as the use cases take it; a maintenance_info without a version names none. */
+const maintenanceOf = (body: { maintenance_info?: Readonly<Record<string, unknown>> }): { maintenanceVersion?: string } => {
+  const version = body.maintenance_info?.['version'];
+  return typeof version === 'string' ? { maintenanceVersion: version } : {};
+};
 
 const acceptsIncomplete = (ctx: Context): boolean => ctx.query['accepts_incomplete'] === 'true';
 
@@ -81,12 +89,10 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
   }));
 
   router.put('/service_instances/:instanceId', handle('provision', ProvisionBody, async (ctx, caller, body) => {
-    if (body.maintenance_info !== undefined) {
-      return fail(ctx, domainError('MaintenanceInfoConflict', 'plans of this broker have no maintenance_info'));
-    }
     const result = await broker.provision.execute({
       instanceId: ctx.params['instanceId']!, serviceId: body.service_id, planId: body.plan_id,
       context: body.context ?? {}, parameters: body.parameters ?? {}, acceptsIncomplete: acceptsIncomplete(ctx), caller,
+      ...maintenanceOf(body),
     });
     reply(ctx, result, (answer) =>
       answer.outcome === 'accepted' ? [202, { operation: answer.operation }] : [answer.outcome === 'created' ? 201 : 200, {}],
@@ -94,13 +100,11 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
   }));
 
   router.patch('/service_instances/:instanceId', handle('update', UpdateBody, async (ctx, caller, body) => {
-    if (body.maintenance_info !== undefined) {
-      return fail(ctx, domainError('MaintenanceInfoConflict', 'plans of this broker have no maintenance_info'));
-    }
     const result = await broker.updateInstance.execute({
-      instanceId: ctx.params['instanceId']!, serviceId: body.service_id, planId: body.plan_id, parameters: body.parameters, caller,
+      instanceId: ctx.params['instanceId']!, serviceId: body.service_id, planId: body.plan_id, parameters: body.parameters,
+      acceptsIncomplete: acceptsIncomplete(ctx), caller, ...maintenanceOf(body),
     });
-    reply(ctx, result, () => [200, {}]);
+    reply(ctx, result, (answer) => (answer.outcome === 'accepted' ? [202, { operation: answer.operation }] : [200, {}]));
   }));
 
   router.delete('/service_instances/:instanceId', handle('deprovision', undefined, async (ctx, caller) => {
@@ -112,18 +116,25 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
 
   router.get('/service_instances/:instanceId', handle('fetch-instance', undefined, async (ctx, caller) => {
     const result = await broker.fetchInstance.execute({ instanceId: ctx.params['instanceId']!, caller });
-    reply(ctx, result, (instance) => [200, { service_id: instance.serviceId, plan_id: instance.planId, parameters: instance.parameters }]);
+    reply(ctx, result, (instance) => [200, inDialect('instance', {
+      service_id: instance.serviceId, plan_id: instance.planId, parameters: instance.parameters,
+      ...(instance.maintenanceVersion !== undefined ? { maintenance_info: { version: instance.maintenanceVersion } } : {}),
+    }, apiVersionOf(ctx))]);
   }));
 
   router.get('/service_instances/:instanceId/last_operation', handle('last-operation', undefined, async (ctx, caller) => {
     const result = await broker.lastOperation.execute({ instanceId: ctx.params['instanceId']!, caller });
-    reply(ctx, result, (status) => [200, status]);
+    reply(ctx, result, ({ instanceUsable, ...status }) =>
+      [200, inDialect('last_operation', { ...status, ...(instanceUsable !== undefined ? { instance_usable: instanceUsable } : {}) }, apiVersionOf(ctx))]);
   }));
 
   router.put('/service_instances/:instanceId/service_bindings/:bindingId', handle('bind', BindBody, async (ctx, caller, body) => {
     const result = await broker.bind.execute({
       instanceId: ctx.params['instanceId']!, bindingId: ctx.params['bindingId']!, serviceId: body.service_id, planId: body.plan_id,
       context: body.context, parameters: body.parameters ?? {}, appGuid: body.bind_resource?.app_guid ?? body.app_guid, caller,
+      acceptsIncomplete: acceptsIncomplete(ctx),
+      // Rotation arrived in 2.17: an older platform's stray field is ignored, as unknown fields are.
+      ...(body.predecessor_binding_id !== undefined && apiVersionOf(ctx).minor >= 17 ? { predecessorBindingId: body.predecessor_binding_id } : {}),
     });
     reply(ctx, result, (answer) => [answer.outcome === 'created' ? 201 : 200, bindingBody(ctx, answer)]);
   }));

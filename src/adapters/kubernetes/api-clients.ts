@@ -10,6 +10,7 @@ import { Agent, type AgentOptions } from 'node:https';
 import {
   ApisApi,
   AppsV1Api,
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
@@ -30,6 +31,8 @@ export interface KubernetesApis {
   readonly objects: DiscoveringObjectApi;
   /** The API groups (GET /apis), for discovery. */
   readonly groups: ApisApi;
+  /** SelfSubjectAccessReviews: what the broker itself may do (allowed to every authenticated identity). */
+  readonly authorization: AuthorizationV1Api;
 }
 
 export interface ApiClientOptions {
@@ -64,6 +67,7 @@ export function kubernetesApis(config: KubeConfig, options: ApiClientOptions = {
     coordination: new CoordinationV1Api(configuration),
     objects: new DiscoveringObjectApi(configuration),
     groups: new ApisApi(configuration),
+    authorization: new AuthorizationV1Api(configuration),
   };
 }
 

@@ -13,8 +13,8 @@
  * gives the object as the server sent it, bar timestamp precision. Custom
  * resources come back as parsed.
  */
-import { Observable, type CoreV1Api, type KubernetesObject, type ObservableMiddleware } from '@kubernetes/client-node';
-import type { ClusterApi } from '../../application/ports/cluster-api.js';
+import { Observable, PatchStrategy, type CoreV1Api, type KubernetesObject, type ObservableMiddleware } from '@kubernetes/client-node';
+import type { ClusterApi, DeleteOutcome } from '../../application/ports/cluster-api.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { groupOf } from '../../domain/built-in-kinds.js';
 import { domainError } from '../../domain/errors.js';
@@ -23,6 +23,9 @@ import { err, ok, type Result } from '../../domain/result.js';
 import type { KubernetesApis } from './api-clients.js';
 import { describeApiError, isNotFound, logFieldsOf, translateApiError, type ApiAction } from './api-errors.js';
 import type { DiscoveringObjectApi } from './object-api.js';
+
+/** Server-side apply's field manager: the fields the broker set are its own, and a later apply may remove them. */
+export const FIELD_MANAGER = 'mesitis';
 
 const NOISY = new Set(['Unavailable', 'Forbidden', 'Infrastructure']);
 
@@ -81,6 +84,21 @@ export class KubernetesClusterApi implements ClusterApi {
     }).then(flatten);
   }
 
+  async apply(object: KubeObject): Promise<Result<KubeObject>> {
+    const namespace = object.metadata.namespace ?? '';
+    if (namespace === '') return err(domainError('ConfigInvalid', `${object.kind} "${object.metadata.name}" names no namespace`));
+    const ref = refOf(object);
+    const { resourceVersion: _stale, ...metadata } = object.metadata;
+    return this.call({ verb: 'update', what: describeRef(ref), namespace }, async () => {
+      const scope = await this.objects.scopeOf(object.apiVersion, object.kind);
+      if (scope !== 'namespaced') return err(domainError('ConfigInvalid', unservable(ref, scope)));
+      const applied = await this.objects.patch(
+        { ...structuredClone(object), metadata } as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply,
+      );
+      return ok(plain(ref, applied));
+    }).then(flatten);
+  }
+
   async get(ref: ObjectRef): Promise<Result<KubeObject | undefined>> {
     return this.call({ verb: 'read', what: describeRef(ref) }, async () => {
       if ((await this.objects.scopeOf(ref.apiVersion, ref.kind)) !== 'namespaced') return undefined;
@@ -93,14 +111,17 @@ export class KubernetesClusterApi implements ClusterApi {
     });
   }
 
-  async delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>> {
+  async delete(ref: ObjectRef): Promise<Result<DeleteOutcome>> {
     return this.call({ verb: 'delete', what: describeRef(ref) }, async () => {
       // A kind no longer served has no objects left (removing a CRD removes its resources).
       if ((await this.objects.scopeOf(ref.apiVersion, ref.kind)) !== 'namespaced') return 'absent' as const;
       try {
         const preconditions = ref.uid !== undefined ? { preconditions: { uid: ref.uid } } : undefined;
-        await this.objects.delete(header(ref), undefined, undefined, undefined, undefined, propagationOf(ref), preconditions);
-        return 'deleted' as const;
+        const answer = await this.objects.delete(header(ref), undefined, undefined, undefined, undefined, propagationOf(ref), preconditions);
+        // The server answers a Status when the object is gone at once, and the object itself when it may still
+        // be there (finalizers, graceful deletion, foreground propagation; some kinds, like Services, always
+        // answer with the object): 'terminating' means "look again".
+        return answer.kind === undefined || answer.kind === 'Status' ? ('deleted' as const) : ('terminating' as const);
       } catch (error) {
         if (isNotFound(error)) return 'absent' as const;
         // A failed uid precondition: the object under that name is not the one we made.

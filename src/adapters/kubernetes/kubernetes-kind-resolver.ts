@@ -15,7 +15,7 @@
  */
 import type { KindResolver, KindScope } from '../../application/ports/kind-resolver.js';
 import type { Logger } from '../../application/ports/logger.js';
-import { BUILT_IN_KINDS, scopeTable, type KindInfo } from '../../domain/built-in-kinds.js';
+import { BUILT_IN_KINDS, resourceTable, scopeTable, type KindInfo } from '../../domain/built-in-kinds.js';
 import type { KubernetesApis } from './api-clients.js';
 import { logFieldsOf } from './api-errors.js';
 
@@ -30,6 +30,7 @@ export const DEFAULT_MISS_REFRESH_MS = 10_000;
 
 export class KubernetesKindResolver implements KindResolver {
   private table = scopeTable(BUILT_IN_KINDS);
+  private resources = resourceTable(BUILT_IN_KINDS);
   private known: readonly KindInfo[] = BUILT_IN_KINDS;
   private signature = '';
   private changes = 0;
@@ -62,6 +63,10 @@ export class KubernetesKindResolver implements KindResolver {
     return scope;
   }
 
+  resourceOf(apiVersion: string, kind: string): string | undefined {
+    return this.resources(apiVersion, kind);
+  }
+
   revision(): number {
     return this.changes;
   }
@@ -87,11 +92,12 @@ export class KubernetesKindResolver implements KindResolver {
       this.logger.warn('API discovery failed; keeping the kinds known so far', logFieldsOf(error));
       return;
     }
-    const signature = kinds.map((k) => `${k.apiVersion} ${k.kind} ${k.namespaced}`).sort().join('\n');
+    const signature = kinds.map((k) => `${k.apiVersion} ${k.kind} ${k.namespaced} ${k.resource ?? ''}`).sort().join('\n');
     if (signature === this.signature) return;
     this.signature = signature;
     this.known = kinds;
     this.table = scopeTable(kinds);
+    this.resources = resourceTable(kinds);
     this.changes += 1;
     this.logger.info('API discovery changed', { kinds: kinds.length, revision: this.changes });
     for (const listener of [...this.listeners]) listener();
@@ -108,7 +114,7 @@ export class KubernetesKindResolver implements KindResolver {
         return (list?.resources ?? [])
           // Subresources (deployments/scale, pods/status) are not kinds of their own.
           .filter((resource) => !resource.name.includes('/'))
-          .map((resource) => ({ apiVersion: groupVersion, kind: resource.kind, namespaced: resource.namespaced }));
+          .map((resource) => ({ apiVersion: groupVersion, kind: resource.kind, namespaced: resource.namespaced, resource: resource.name }));
       } catch (error) {
         failed.push(groupVersion);
         lastError = error;

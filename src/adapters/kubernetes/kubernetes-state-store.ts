@@ -124,6 +124,18 @@ export class KubernetesStateStore implements StateStore {
     return err(created.status === 409 ? alreadyExists(label) : this.failed(created.error, 'create', label));
   }
 
+  async putBinding(record: BindingRecord): Promise<Result<void>> {
+    const label = codec.bindingLabel(record.instanceId, record.id);
+    const name = this.names.binding(record.instanceId, record.id);
+    const body = this.configMap('binding', record.instanceId, name, codec.encodeBinding(record));
+    // No resourceVersion: unconditional, as the instance lock already orders binding writes.
+    const replaced = await attempt(() => this.core.replaceNamespacedConfigMap({ namespace: this.namespace, name, body }));
+    if (replaced.ok) return ok(undefined);
+    if (replaced.status !== 404) return err(this.failed(replaced.error, 'update', label));
+    const created = await attempt(() => this.core.createNamespacedConfigMap({ namespace: this.namespace, body }));
+    return created.ok ? ok(undefined) : err(this.failed(created.error, 'create', label));
+  }
+
   async deleteBinding(instanceId: string, bindingId: string): Promise<Result<void>> {
     const label = codec.bindingLabel(instanceId, bindingId);
     const name = this.names.binding(instanceId, bindingId);

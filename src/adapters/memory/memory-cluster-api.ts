@@ -5,10 +5,10 @@
  * create into a missing namespace or of an unserved kind (404) ->
  * ConfigInvalid, because both come from the provider's configuration.
  */
-import type { ClusterApi } from '../../application/ports/cluster-api.js';
+import type { ClusterApi, DeleteOutcome } from '../../application/ports/cluster-api.js';
 import { domainError, type DomainError } from '../../domain/errors.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
-import type { KubeObject, ObjectRef, ObjectType } from '../../domain/kube-object.js';
+import { refOf, type KubeObject, type ObjectRef, type ObjectType } from '../../domain/kube-object.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { ClusterFailure, MemoryCluster } from './memory-cluster.js';
 
@@ -32,11 +32,19 @@ export class MemoryClusterApi implements ClusterApi {
     return created.ok ? created : err(translate(created.error));
   }
 
+  /** No field ownership here: an apply replaces the stored object (its uid kept), or creates it. */
+  async apply(object: KubeObject): Promise<Result<KubeObject>> {
+    const existing = this.cluster.get(refOf(object));
+    const { resourceVersion: _stale, ...metadata } = object.metadata;
+    const written = existing === undefined ? this.cluster.create({ ...object, metadata }) : this.cluster.replace({ ...object, metadata });
+    return written.ok ? written : err(translate(written.error));
+  }
+
   async get(ref: ObjectRef): Promise<Result<KubeObject | undefined>> {
     return ok(this.cluster.get(ref));
   }
 
-  async delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>> {
+  async delete(ref: ObjectRef): Promise<Result<DeleteOutcome>> {
     // The uid precondition, as the API server checks it: another object under the name is not ours.
     if (ref.uid !== undefined && this.cluster.get(ref)?.metadata['uid'] !== ref.uid) return ok('absent');
     return ok(this.cluster.delete(ref).ok ? 'deleted' : 'absent');

@@ -125,6 +125,11 @@ export class MemoryCluster {
     const stored = storedOnReplace(previous, structuredClone(object), this.nextResourceVersion());
     this.objectsOf(key.namespace, key)!.set(key.name, stored);
     this.emit('MODIFIED', stored);
+    if (this.options.simulateControllers) {
+      // The simulated controllers roll a changed spec out at once, as they do a new one.
+      const settled = settledStatus(stored);
+      if (settled !== undefined) return this.setStatus(key, settled);
+    }
     return ok(structuredClone(stored));
   }
 

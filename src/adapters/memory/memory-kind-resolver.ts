@@ -9,6 +9,10 @@ export class MemoryKindResolver implements KindResolver {
     return this.cluster.kinds.scopeOf(apiVersion, kind);
   }
 
+  resourceOf(apiVersion: string, kind: string): string | undefined {
+    return this.cluster.kinds.resourceOf(apiVersion, kind);
+  }
+
   revision(): number {
     return this.cluster.kinds.revision();
   }

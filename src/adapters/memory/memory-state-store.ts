@@ -90,6 +90,13 @@ export class MemoryStateStore implements StateStore {
     return ok(undefined);
   }
 
+  async putBinding(record: BindingRecord): Promise<Result<void>> {
+    const ofInstance = this.bindings.get(record.instanceId) ?? new Map<string, string>();
+    ofInstance.set(record.id, encodeBinding(record));
+    this.bindings.set(record.instanceId, ofInstance);
+    return ok(undefined);
+  }
+
   async deleteBinding(instanceId: string, bindingId: string): Promise<Result<void>> {
     const ofInstance = this.bindings.get(instanceId);
     ofInstance?.delete(bindingId);

@@ -22,7 +22,7 @@ export function kindsOfCrd(crd: KubeObject): { kinds: KindInfo[] } | { problem: 
   const versions = Array.isArray(spec['versions']) ? spec['versions'].map(fields) : [];
   const served = versions.filter((v) => v['served'] === true && typeof v['name'] === 'string');
   if (served.length === 0) return { problem: 'spec.versions: at least one version must be served' };
-  return { kinds: served.map((v) => ({ apiVersion: `${group}/${String(v['name'])}`, kind, namespaced: spec['scope'] === 'Namespaced' })) };
+  return { kinds: served.map((v) => ({ apiVersion: `${group}/${String(v['name'])}`, kind, namespaced: spec['scope'] === 'Namespaced', resource: plural })) };
 }
 
 const keyOf = (apiVersion: string, kind: string) => `${apiVersion}\n${kind}`;
@@ -35,9 +35,18 @@ export class ServedKinds {
   private changes = 0;
 
   scopeOf(apiVersion: string, kind: string): KindScope {
-    const found = this.builtIn.get(keyOf(apiVersion, kind))
-      ?? [...this.custom.values()].flat().find((k) => k.apiVersion === apiVersion && k.kind === kind);
+    const found = this.find(apiVersion, kind);
     return found === undefined ? 'unknown' : found.namespaced ? 'namespaced' : 'cluster';
+  }
+
+  /** The resource RBAC names the kind by; undefined when not served. */
+  resourceOf(apiVersion: string, kind: string): string | undefined {
+    return this.find(apiVersion, kind)?.resource;
+  }
+
+  private find(apiVersion: string, kind: string): KindInfo | undefined {
+    return this.builtIn.get(keyOf(apiVersion, kind))
+      ?? [...this.custom.values()].flat().find((k) => k.apiVersion === apiVersion && k.kind === kind);
   }
 
   /** The group a kind named without an apiVersion belongs to: the built-in one of that name, else the core group. */

@@ -109,6 +109,14 @@ export class RedisStateStore implements StateStore {
     });
   }
 
+  async putBinding(record: BindingRecord): Promise<Result<void>> {
+    const text = codec.encodeBinding(record);
+    return this.run(async () => {
+      await this.client.hset(this.key('bindings', record.instanceId), record.id, text);
+      return ok(undefined);
+    });
+  }
+
   async deleteBinding(instanceId: string, bindingId: string): Promise<Result<void>> {
     return this.run(async () => {
       await this.client.hdel(this.key('bindings', instanceId), bindingId);

@@ -63,6 +63,10 @@ const CredentialRefCodec = t.union([
     t.type({ kind: t.literal('FromInstanceSecret'), namespace: t.string, secretName: t.string }),
     t.partial({ keys: t.array(t.string) }),
   ])),
+  t.exact(t.intersection([
+    t.type({ kind: t.literal('FromBindingSecret'), namespace: t.string, secretName: t.string }),
+    t.partial({ keys: t.array(t.string) }),
+  ])),
   t.strict({ kind: t.literal('NoCredential') }),
 ]);
 
@@ -72,6 +76,20 @@ const PinnedBindingCodec = t.strict({
   coordinates: t.exact(t.partial({ host: t.string, port: t.number, uri: t.string })),
   credentials: CredentialRefCodec,
 });
+
+const Parameters = JsonObject;
+
+const UpdateTargetCodec = t.strict({ planId: t.string, entrySource: t.string, maintenanceVersion: t.string, parameters: Parameters });
+
+const PreviousPlanCodec = t.exact(t.intersection([
+  t.type({ planId: t.string, entrySource: t.string, parameters: Parameters, objects: t.array(ObjectRefCodec) }),
+  t.partial({ maintenanceVersion: t.string, pinned: PinnedBindingCodec }),
+]));
+
+const UpdateIntentCodec = t.exact(t.intersection([
+  t.type({ target: UpdateTargetCodec, previous: PreviousPlanCodec }),
+  t.partial({ applied: t.array(ObjectRefCodec), pinned: PinnedBindingCodec }),
+]));
 
 export const InstanceRecordCodec = t.exact(
   t.intersection([
@@ -85,12 +103,15 @@ export const InstanceRecordCodec = t.exact(
       context: JsonObject,
       parameters: JsonObject,
       objects: t.array(ObjectRefCodec),
-      status: oneOf(['provisioning', 'starting', 'ready', 'failed', 'deprovisioning', 'gone'] as const),
+      status: oneOf(['provisioning', 'starting', 'ready', 'updating', 'failed', 'deprovisioning', 'gone'] as const),
       operation: OperationCodec,
       createdAt: t.string,
       updatedAt: t.string,
     }),
-    t.partial({ instanceName: t.string, originatingIdentity: OriginatingIdentityCodec, pinned: PinnedBindingCodec }),
+    t.partial({
+      instanceName: t.string, originatingIdentity: OriginatingIdentityCodec, pinned: PinnedBindingCodec,
+      maintenanceVersion: t.string, update: UpdateIntentCodec,
+    }),
   ]),
 );
 
@@ -107,7 +128,12 @@ export const BindingRecordCodec = t.exact(
       parameters: JsonObject,
       createdAt: t.string,
     }),
-    t.partial({ appGuid: t.string, originatingIdentity: OriginatingIdentityCodec }),
+    t.partial({
+      appGuid: t.string, originatingIdentity: OriginatingIdentityCodec,
+      status: oneOf(['binding', 'ready', 'unbinding', 'revoked'] as const),
+      objects: t.array(ObjectRefCodec), credentials: CredentialRefCodec,
+      expiresAt: t.string, renewBefore: t.string, predecessorId: t.string,
+    }),
   ]),
 );
 

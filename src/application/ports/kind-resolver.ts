@@ -14,6 +14,8 @@ export interface KindResolver {
    * limited), whose outcome onChange reports.
    */
   lookup(apiVersion: string, kind: string): KindScope;
+  /** The kind's resource as RBAC names it (`statefulsets`), as last discovered; undefined when not served. */
+  resourceOf(apiVersion: string, kind: string): string | undefined;
   /** A number that changes whenever the served kinds do (it never goes back). */
   revision(): number;
   /** Calls `listener` after the served kinds changed; returns the function that stops the calls. */

@@ -4,6 +4,7 @@
  * answer 410 when there is nothing to remove, as orphan mitigation expects.
  */
 import { domainError, type DomainError } from '../../domain/errors.js';
+import { describeRef } from '../../domain/kube-object.js';
 import { takesTime } from '../../domain/readiness.js';
 import type { InstanceRecord } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
@@ -94,6 +95,15 @@ export class Deprovision {
   private async deprovisionNow({ record, revision }: Stored<InstanceRecord>): Promise<Result<DeprovisionAnswer>> {
     const removed = await this.objects.remove(record.id, record.objects);
     if (!removed.ok) return removed;
+    const left = await this.objects.remaining(record.id, removed.value);
+    if (!left.ok) return left;
+    if (left.value.length > 0) {
+      // Something is held by a finalizer: it cannot be gone within this request. The record stays, now
+      // deprovisioning, so the reconciler finishes the delete; a repeated DELETE then answers 410.
+      const operation = this.records.newOperation('deprovision');
+      await this.store.updateInstance({ ...record, status: 'deprovisioning', operation, updatedAt: operation.startedAt }, revision);
+      return err(domainError('Unavailable', `${left.value.map(describeRef).join(', ')} of instance ${record.id} is still terminating; the broker finishes the delete on its own`));
+    }
     const forgotten = await this.removal.forgetBindings(record.id);
     if (!forgotten.ok) return forgotten;
     const deleted = await this.store.deleteInstance(record.id, revision);

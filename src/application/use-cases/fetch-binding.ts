@@ -1,6 +1,13 @@
-/** Fetch binding: the credentials derived again from what the instance pinned, values read from their source now. */
+/**
+ * Fetch binding: the credentials derived again from what the instance pinned
+ * (or the binding's own Secret), values read from their source now. A
+ * binding still being made or removed, or revoked at expiry, is not
+ * fetchable: 404, as OSB says for a binding not (or no longer) there.
+ */
 import { domainError } from '../../domain/errors.js';
+import { bindingStatus } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
+import { bindingMetadata } from '../binding-objects.js';
 import type { BindingAnswer, BindingCredentials } from '../binding-credentials.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { InstanceRecords } from '../instance-records.js';
@@ -29,12 +36,14 @@ export class FetchBinding {
     if (!binding.ok) return binding;
     const view = request.caller.viewNamespace;
     if (!binding.value || (view !== undefined && binding.value.consumerNamespace !== view)) return notFound;
+    if (bindingStatus(binding.value) !== 'ready') return notFound;
     const instance = await this.records.get(request.instanceId);
     if (!instance.ok) return instance;
     if (!instance.value || instance.value.record.status === 'gone') return notFound;
     // The entry may be gone: the instance's pinned coordinates and credential reference still answer.
     const entry = this.catalog.findPlan(binding.value.serviceId, binding.value.planId);
-    const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance.value.record);
-    return answer.ok ? ok({ ...answer.value, parameters: binding.value.parameters }) : answer;
+    const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance.value.record, binding.value);
+    const metadata = bindingMetadata(binding.value);
+    return answer.ok ? ok({ ...answer.value, ...(metadata ? { metadata } : {}), parameters: binding.value.parameters }) : answer;
   }
 }

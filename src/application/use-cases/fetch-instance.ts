@@ -9,6 +9,8 @@ export interface FetchedInstance {
   readonly serviceId: string;
   readonly planId: string;
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** The plan's maintenance level the instance is at, when known. */
+  readonly maintenanceVersion?: string;
 }
 
 export class FetchInstance {
@@ -22,6 +24,7 @@ export class FetchInstance {
     if (record.operation.type === 'update' && record.operation.state === 'in progress') {
       return err(domainError('ConcurrencyError', `instance ${record.id} is being updated`));
     }
-    return ok({ serviceId: record.serviceId, planId: record.planId, parameters: record.parameters });
+    const level = record.maintenanceVersion !== undefined ? { maintenanceVersion: record.maintenanceVersion } : {};
+    return ok({ serviceId: record.serviceId, planId: record.planId, parameters: record.parameters, ...level });
   }
 }

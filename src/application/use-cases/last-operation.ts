@@ -11,11 +11,14 @@ import { err, ok, type Result } from '../../domain/result.js';
 import type { InstanceReadiness } from '../instance-readiness.js';
 import type { InstanceRecords } from '../instance-records.js';
 import type { InstanceRemoval } from '../instance-removal.js';
+import type { InstanceUpdate } from '../instance-update.js';
 import type { Caller } from '../requests.js';
 
 export interface OperationStatus {
   readonly state: OperationState;
   readonly description?: string;
+  /** For a failed update: the instance still works (on its previous plan). */
+  readonly instanceUsable?: boolean;
 }
 
 export class LastOperation {
@@ -23,6 +26,7 @@ export class LastOperation {
     private readonly records: InstanceRecords,
     private readonly readiness: InstanceReadiness,
     private readonly removal: InstanceRemoval,
+    private readonly updates: InstanceUpdate,
   ) {}
 
   async execute(request: { instanceId: string; caller: Caller }): Promise<Result<OperationStatus>> {
@@ -33,17 +37,19 @@ export class LastOperation {
     if (!found || (view !== undefined && found.consumerNamespace !== view)) {
       return err(domainError('NotFound', `instance ${request.instanceId} does not exist`));
     }
-    const record = found.status === 'starting' || found.status === 'deprovisioning' ? await this.settled(found) : ok(found);
+    const record = ['starting', 'deprovisioning', 'updating'].includes(found.status) ? await this.settled(found) : ok(found);
     if (!record.ok) return record;
     if (record.value.status === 'gone') return err(domainError('Gone', `instance ${record.value.id} has been deprovisioned`));
     const operation = record.value.operation;
-    return ok({ state: operation.state, ...(operation.description !== undefined ? { description: operation.description } : {}) });
+    const usable = operation.type === 'update' && operation.state === 'failed' ? { instanceUsable: true } : {};
+    return ok({ state: operation.state, ...(operation.description !== undefined ? { description: operation.description } : {}), ...usable });
   }
 
   /** Lets readiness (or removal) decide, then reads the record again; a vanished record reads as gone. */
   private async settled(record: InstanceRecord): Promise<Result<InstanceRecord>> {
     // A settle that could not finish (the cluster is away) has written why into the record: report that, not a 5xx.
-    await (record.status === 'starting' ? this.readiness.settle(record) : this.removal.settle(record));
+    await (record.status === 'starting' ? this.readiness.settle(record)
+      : record.status === 'updating' ? this.updates.settle(record) : this.removal.settle(record));
     const again = await this.records.get(record.id);
     if (!again.ok) return again;
     return ok(again.value?.record ?? { ...record, status: 'gone' });

@@ -10,6 +10,7 @@ import { isProvisioning, RECORD_SCHEMA, sameProvision, type InstanceRecord } fro
 import { coordinatesOf } from '../../domain/coordinates.js';
 import { pinBinding } from '../../domain/credentials.js';
 import { applyEvent } from '../../domain/instance-lifecycle.js';
+import { maintenanceVersionOf } from '../../domain/maintenance.js';
 import { takesTime } from '../../domain/readiness.js';
 import { planResources } from '../../domain/resource-plan.js';
 import { refOf } from '../../domain/kube-object.js';
@@ -52,7 +53,11 @@ export class Provision {
     if (!namespace.ok) return namespace;
     const allowed = checkWhitelisted(entry, namespace.value);
     if (!allowed.ok) return allowed;
-    const record = this.newRecord(request, entry, namespace.value);
+    const level = maintenanceVersionOf(entry, this.catalog.catalog().templates);
+    if (request.maintenanceVersion !== undefined && request.maintenanceVersion !== level) {
+      return err(domainError('MaintenanceInfoConflict', `maintenance_info.version "${request.maintenanceVersion}" is not the plan's ("${level}")`));
+    }
+    const record = { ...this.newRecord(request, entry, namespace.value), maintenanceVersion: level };
     const facts = await this.templateFacts.of(entry, this.catalog.catalog().templates, record);
     if (!facts.ok) return facts;
     const plan = planResources(entry, this.catalog.catalog().templates, facts.value);
@@ -122,6 +127,11 @@ export class Provision {
 
   private async provisionNow(record: InstanceRecord, plan: KubeObject[], revision: string, lock: HeldLock): Promise<Result<ProvisionAnswer>> {
     const created = await this.objects.create(record.id, plan, () => lock.held);
+    if (!lock.held) {
+      // The lock was lost (an outage longer than its TTL): another replica may be finishing this very
+      // operation now, so this one writes nothing more. The record says what is intended.
+      return err(domainError('Unavailable', `provisioning of instance ${record.id} was interrupted; the broker finishes it on its own`));
+    }
     if (!created.ok) {
       if (created.error.rolledBack) {
         // A 4xx or 5xx must leave no state behind: the objects are rolled back, so is the record.

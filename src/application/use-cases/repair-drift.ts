@@ -26,7 +26,7 @@ import type { DriftReport, FindDrift, MissingObjects } from './find-drift.js';
 export type RepairProgress =
   | { readonly step: 'resumed'; readonly report: ReconcileReport }
   | { readonly step: 'resume failed'; readonly reason: string }
-  | { readonly step: 'removed'; readonly ref: ObjectRef; readonly outcome: 'deleted' | 'absent' }
+  | { readonly step: 'removed'; readonly ref: ObjectRef; readonly outcome: 'deleted' | 'terminating' | 'absent' }
   | { readonly step: 'remove failed'; readonly ref: ObjectRef; readonly reason: string }
   | { readonly step: 'kept'; readonly ref: ObjectRef }
   | { readonly step: 'left for the platform'; readonly instance: MissingObjects };

@@ -3,7 +3,7 @@ import { domainError, type DomainError } from '../../../src/domain/errors.js';
 import { describeRef, refOf, type KubeObject, type ObjectRef, type ObjectType } from '../../../src/domain/kube-object.js';
 import { matchesSelector, parseLabelSelector } from '../../../src/domain/label-selector.js';
 import { err, ok, type Result } from '../../../src/domain/result.js';
-import type { ClusterApi } from '../../../src/application/ports/cluster-api.js';
+import type { ClusterApi, DeleteOutcome } from '../../../src/application/ports/cluster-api.js';
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const keyOf = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
@@ -89,18 +89,58 @@ export class FakeCluster implements ClusterApi {
     return ok(copy(stored));
   }
 
+  /** Replaces (uid kept) or creates; a changed workload is ready again only while `workloadsBecomeReady`. */
+  async apply(object: KubeObject): Promise<Result<KubeObject>> {
+    const ref = refOf(object);
+    this.calls.push(`apply ${describeRef(ref)}`);
+    const failure = this.failures.findIndex((f) => f.name === ref.name);
+    if (failure >= 0) return err(this.failures.splice(failure, 1)[0]!.error);
+    const previous = this.objects.get(keyOf(ref));
+    const status = this.workloadsBecomeReady ? readyStatus(object) : undefined;
+    const { status: _status, ...spec } = copy(object);
+    const uid = previous?.metadata['uid'];
+    const stored: KubeObject = this.withUid({ ...spec, ...(status ? { status } : {}), metadata: { ...spec.metadata, ...(uid !== undefined ? { uid } : {}) } });
+    this.objects.set(keyOf(ref), stored);
+    return ok(copy(stored));
+  }
+
+  /** The stored object, for assertions. */
+  peek(ref: ObjectRef): KubeObject | undefined {
+    const found = this.objects.get(keyOf(ref));
+    return found ? copy(found) : undefined;
+  }
+
   async get(ref: ObjectRef): Promise<Result<KubeObject | undefined>> {
     const found = this.objects.get(keyOf(ref));
     return ok(found ? copy(found) : undefined);
   }
 
-  async delete(ref: ObjectRef): Promise<Result<'deleted' | 'absent'>> {
+  async delete(ref: ObjectRef): Promise<Result<DeleteOutcome>> {
     this.calls.push(`delete ${describeRef(ref)}`);
     await this.pass('delete', ref.name);
     if (this.failDeletes) return err(domainError('Unavailable', 'the cluster cannot be reached'));
     // The uid precondition: another object under the name is not the one meant.
     if (ref.uid !== undefined && this.objects.get(keyOf(ref))?.metadata['uid'] !== ref.uid) return ok('absent');
+    const held = this.objects.get(keyOf(ref));
+    if (held && this.finalized.has(ref.name)) {
+      // As the API server does with a finalizer: marked for deletion, still there, the object answered.
+      this.objects.set(keyOf(ref), { ...held, metadata: { ...held.metadata, deletionTimestamp: '2024-05-01T12:00:00Z' } });
+      return ok('terminating');
+    }
     return ok(this.objects.delete(keyOf(ref)) ? 'deleted' : 'absent');
+  }
+
+  private readonly finalized = new Set<string>();
+
+  /** Objects of this name stay, terminating, after a delete until `releaseFinalizer`. */
+  holdByFinalizer(name: string): void {
+    this.finalized.add(name);
+  }
+
+  /** The finalizer's controller is done: the terminating object goes. */
+  releaseFinalizer(name: string): void {
+    this.finalized.delete(name);
+    for (const [key, object] of this.objects) if (object.metadata.name === name && object.metadata['deletionTimestamp'] !== undefined) this.objects.delete(key);
   }
 
   async list({ kind }: ObjectType, namespace: string, labelSelector: string): Promise<Result<KubeObject[]>> {

@@ -94,6 +94,11 @@ export class FakeStore implements StateStore {
     return ok(undefined);
   }
 
+  async putBinding(record: BindingRecord): Promise<Result<void>> {
+    this.bindings.set(`${record.instanceId}/${record.id}`, JSON.stringify(record));
+    return ok(undefined);
+  }
+
   async deleteBinding(instanceId: string, bindingId: string): Promise<Result<void>> {
     this.bindings.delete(`${instanceId}/${bindingId}`);
     return ok(undefined);
@@ -157,9 +162,9 @@ export class FakeGenerator implements SecretGenerator {
     this.real = new HmacSecretGenerator(async () => key === 'missing' ? err(domainError('ConfigInvalid', 'the generation key Secret "k" does not exist in the broker namespace')) : ok(key));
   }
 
-  async generate(instanceId: string, specs: readonly GeneratedSpec[]): Promise<Result<Record<string, string>>> {
+  async generate(instanceId: string, specs: readonly GeneratedSpec[], bindingId?: string): Promise<Result<Record<string, string>>> {
     this.calls++;
-    return this.real.generate(instanceId, specs);
+    return this.real.generate(instanceId, specs, bindingId);
   }
 }
 

@@ -7,8 +7,10 @@ import { InstanceObjects } from '../../../src/application/instance-objects.js';
 import { InstanceReadiness } from '../../../src/application/instance-readiness.js';
 import { InstanceRecords } from '../../../src/application/instance-records.js';
 import { InstanceRemoval } from '../../../src/application/instance-removal.js';
+import { InstanceUpdate } from '../../../src/application/instance-update.js';
 import { OperationJobs } from '../../../src/application/operation-jobs.js';
 import { OperationReconciler } from '../../../src/application/operation-reconciler.js';
+import { BindingReconciler } from '../../../src/application/binding-reconciler.js';
 import type { BindRequest, Caller, ProvisionRequest } from '../../../src/application/requests.js';
 import type { BrokerSettings } from '../../../src/application/settings.js';
 import { TemplateFacts } from '../../../src/application/template-facts.js';
@@ -59,16 +61,18 @@ export function makeBroker(setup: Setup = {}) {
   const readiness = new InstanceReadiness(store, cluster, records, objects, logger, SETTINGS, runtime, credentials);
   const removal = new InstanceRemoval(store, records, objects, logger, SETTINGS);
   const deprovision = new Deprovision(store, records, objects, removal, jobs, logger, SETTINGS, runtime);
+  const updates = new InstanceUpdate(store, cluster, records, catalog, facts, logger, SETTINGS, runtime);
   return {
     config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs, generator,
     provision: new Provision(catalog, store, records, objects, jobs, logger, SETTINGS, runtime, facts),
     deprovision,
-    reconciler: new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, SETTINGS, facts),
-    updateInstance: new UpdateInstance(records),
+    reconciler: new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, SETTINGS, facts, updates),
+    updateInstance: new UpdateInstance(records, catalog, updates, store, jobs, logger, SETTINGS, runtime),
     fetchInstance: new FetchInstance(records),
-    lastOperation: new LastOperation(records, readiness, removal),
-    bind: new Bind(catalog, store, records, credentials, SETTINGS, runtime),
-    unbind: new Unbind(store),
+    lastOperation: new LastOperation(records, readiness, removal, updates),
+    bind: new Bind(catalog, store, records, credentials, SETTINGS, runtime, objects, facts),
+    unbind: new Unbind(store, objects, SETTINGS, runtime),
+    bindingReconciler: new BindingReconciler(store, objects, logger, SETTINGS, runtime),
     fetchBinding: new FetchBinding(catalog, store, records, credentials),
     inventory: new Inventory(store),
   };

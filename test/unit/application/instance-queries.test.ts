@@ -16,10 +16,10 @@ describe('application/update-instance', () => {
   const update = (planId: string | undefined, parameters?: Record<string, unknown>) =>
     ({ instanceId: 'instance-1', serviceId: SERVICE_ID, planId, parameters, caller });
 
-  it('refuses a plan change as Unsupported', async () => {
+  it('refuses a change to a plan the catalog does not have as UnknownPlan', async () => {
     const broker = await provisioned();
     expect(errorOf(await broker.updateInstance.execute(update('another-plan')))).to.deep.equal(
-      domainError('Unsupported', 'plan changes are not supported: plans of this broker are not updateable'),
+      domainError('UnknownPlan', `service ${SERVICE_ID} has no plan another-plan in this catalog`),
     );
   });
 
@@ -45,9 +45,10 @@ describe('application/update-instance', () => {
 describe('application/fetch-instance', () => {
   it('returns what the instance was provisioned with', async () => {
     const broker = await provisioned();
-    expect(valueOf(await broker.fetchInstance.execute({ instanceId: 'instance-1', caller }))).to.deep.equal({
+    expect(valueOf(await broker.fetchInstance.execute({ instanceId: 'instance-1', caller }))).to.deep.include({
       serviceId: SERVICE_ID, planId: URL_PLAN_ID, parameters: { size: 'small' },
     });
+    expect(valueOf(await broker.fetchInstance.execute({ instanceId: 'instance-1', caller })).maintenanceVersion).to.match(/^1\.0\.0\+/);
   });
 
   it('answers NotFound when unknown or seen through another namespace\'s view', async () => {

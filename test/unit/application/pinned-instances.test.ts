@@ -83,3 +83,31 @@ describe('application: bindings die with their instance', () => {
     expect(broker.store.bindingCount).to.equal(0);
   });
 });
+
+describe('application: a deprovision waits for objects held by a finalizer', () => {
+  const quick = () => makeBroker({ templates: [template('tpl-config', configMap('api-config-{{ instance.shortId }}'), ordered('10'))] });
+  const name = `api-config-${shortId('instance-1')}`;
+
+  it('asynchronously: in progress while the object terminates, gone only after it is', async () => {
+    const broker = quick();
+    valueOf(await broker.provision.execute(provisionRequest()));
+    broker.cluster.holdByFinalizer(name);
+    valueOf(await broker.deprovision.execute({ instanceId: 'instance-1', acceptsIncomplete: true, caller: {} }));
+    await broker.jobs.drain();
+    expect(valueOf(await pollLastOperation(broker)).state).to.equal('in progress');
+    expect(broker.cluster.contents()).to.have.length(1);
+    broker.cluster.releaseFinalizer(name);
+    expect(errorOf(await pollLastOperation(broker)).kind).to.equal('Gone');
+  });
+
+  it('synchronously: 503 and the record kept, deprovisioning, until the reconciler sees the object gone', async () => {
+    const broker = quick();
+    valueOf(await broker.provision.execute(provisionRequest()));
+    broker.cluster.holdByFinalizer(name);
+    expect(errorOf(await broker.deprovision.execute({ instanceId: 'instance-1', acceptsIncomplete: false, caller: {} })).kind).to.equal('Unavailable');
+    expect(valueOf(await broker.store.getInstance('instance-1'))?.record.status).to.equal('deprovisioning');
+    broker.cluster.releaseFinalizer(name);
+    valueOf(await broker.reconciler.reconcileOnce());
+    expect(valueOf(await broker.store.getInstance('instance-1'))?.record.status).to.equal('gone');
+  });
+});

@@ -74,3 +74,13 @@ describe('domain/catalog-entry', () => {
     });
   });
 });
+
+describe('domain/catalog-entry: maintenance and update fields', () => {
+  it('refuses a maintenanceVersion that is not semver and a version name that is not one', async () => {
+    const { checkEntry } = await import('../../../src/domain/catalog-entry.js');
+    const { urlEntry } = await import('../builders.js');
+    expect(checkEntry(urlEntry({ maintenanceVersion: '1.0.0+abc' }))).to.deep.equal([]);
+    expect(checkEntry(urlEntry({ maintenanceVersion: 'v1' })).map((p) => p.field)).to.deep.equal(['maintenanceversion']);
+    expect(checkEntry(urlEntry({ updatableTo: ['no spaces'] })).map((p) => p.field)).to.deep.equal(['updatableto[0]']);
+  });
+});

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { CatalogEntry } from '../../../src/domain/catalog-entry.js';
 import { BUILT_IN_KINDS, scopeTable } from '../../../src/domain/built-in-kinds.js';
-import { assembleCatalog, findPlan, visibleTo, type ProviderConfig } from '../../../src/domain/catalog.js';
+import { assembleCatalog, findPlan, visibleTo, type DeniedCreate, type ProviderConfig } from '../../../src/domain/catalog.js';
 import type { ResourceTemplate } from '../../../src/domain/resource-template.js';
-import { CLIENT_NS, OTHER_NS, SERVICE_ID, URL_PLAN_ID, apiTemplates, dedicatedEntry, template, urlEntry } from '../builders.js';
+import { CLIENT_NS, OTHER_NS, PROVIDER_NS, SERVICE_ID, URL_PLAN_ID, apiTemplates, dedicatedEntry, template, urlEntry } from '../builders.js';
 
 const config = (entries: CatalogEntry[], templates: ResourceTemplate[] = []): ProviderConfig => ({ entries, templates, problems: [] });
 const v2 = (overrides: Partial<CatalogEntry> = {}) =>
@@ -143,6 +143,33 @@ describe('domain/catalog', () => {
           expect(catalog.offerings, type.kind).to.deep.equal([]);
           expect(catalog.problems[0]!.message, type.kind).to.equal(`resource ConfigMap tpl-x: the cluster serves no kind ${type.kind} in ${type.apiVersion} (a missing CRD, or a wrong apiVersion)`);
         }
+      });
+    });
+
+    describe('with an access review (deniedCreate)', () => {
+      const served = scopeTable(BUILT_IN_KINDS);
+      const statefulSet = [template('tpl-store', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'store' } })];
+      const asked: string[] = [];
+      const denyStatefulSets: DeniedCreate = (namespace, apiVersion, kind) => {
+        asked.push(`${namespace} ${apiVersion} ${kind}`);
+        return kind === 'StatefulSet' ? { group: 'apps', resource: 'statefulsets' } : undefined;
+      };
+
+      it('refuses an entry whose kinds the broker may not create in its namespace, naming the ConfigMaps, the kind, the namespace and the grant', () => {
+        asked.length = 0;
+        const catalog = assembleCatalog(config([urlEntry(), dedicatedEntry()], statefulSet), served, denyStatefulSets);
+        expect(asked).to.deep.equal([`${PROVIDER_NS} apps/v1 StatefulSet`]);
+        expect(catalog.offerings.map((o) => o.name)).to.deep.equal(['data-postgres']);
+        expect(catalog.problems).to.deep.equal([{
+          source: 'entry-api-v1', field: 'provisiondata',
+          message: `resource ConfigMap tpl-store: the broker may not create StatefulSet (apps/v1) in namespace ${PROVIDER_NS}: add {apiGroup: "apps", resources: [statefulsets]} to the chart's targetKinds`,
+        }]);
+      });
+
+      it('serves the entry when its kinds are allowed, or not known yet', () => {
+        const catalog = assembleCatalog(config([dedicatedEntry()], apiTemplates()), served, denyStatefulSets);
+        expect(catalog.problems).to.deep.equal([]);
+        expect(catalog.offerings).to.have.length(1);
       });
     });
 

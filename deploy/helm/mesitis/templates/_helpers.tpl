@@ -83,3 +83,32 @@ refused (the broker reads its Secrets there anyway).
 {{- $namespaces | uniq | toJson }}
 {{- end }}
 
+
+{{/*
+The kinds entries may create in target namespaces (targetKinds), checked
+and as a JSON list of {apiGroup, resources}: RBAC names, no wildcards, so
+the Role grants exactly what is listed.
+*/}}
+{{- define "mesitis.targetKinds" -}}
+{{- $kinds := list }}
+{{- range $i, $entry := .Values.targetKinds | default list }}
+{{- $group := $entry.apiGroup }}
+{{- if not (kindIs "string" $group) }}
+{{- fail (printf "targetKinds[%d].apiGroup is required (\"\" for the core group)" $i) }}
+{{- end }}
+{{- if not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $group) }}
+{{- fail (printf "targetKinds[%d].apiGroup %q is not an API group (no wildcards)" $i $group) }}
+{{- end }}
+{{- $resources := $entry.resources | default list }}
+{{- if eq (len $resources) 0 }}
+{{- fail (printf "targetKinds[%d].resources must list at least one resource" $i) }}
+{{- end }}
+{{- range $resource := $resources }}
+{{- if not (and (kindIs "string" $resource) (regexMatch "^[a-z][a-z0-9-]*$" $resource)) }}
+{{- fail (printf "targetKinds[%d].resources: \"%v\" is not a resource name (plural, lower case, no wildcards or subresources)" $i $resource) }}
+{{- end }}
+{{- end }}
+{{- $kinds = append $kinds (dict "apiGroup" $group "resources" ($resources | uniq)) }}
+{{- end }}
+{{- $kinds | toJson }}
+{{- end }}

@@ -275,3 +275,15 @@ describe('adapters/config/catalog-entry-codec', () => {
     });
   });
 });
+
+describe('adapters/config/catalog-entry-codec: updates and maintenance', () => {
+  it('reads updatableTo / updatableFrom (any case), maintenanceVersion and parametersUpdatable', () => {
+    const entry = entryOf(jsonDoc('e-upd', urlEntryFields({ UpdatableTo: ['2', 3], updatablefrom: ['0'], maintenanceVersion: '1.2.0', parametersUpdatable: true })));
+    expect(entry).to.deep.include({ updatableTo: ['2', '3'], updatableFrom: ['0'], maintenanceVersion: '1.2.0', parametersUpdatable: true });
+    expect(entryOf(jsonDoc('e-none', urlEntryFields()))).to.not.have.any.keys('updatableTo', 'updatableFrom', 'maintenanceVersion', 'parametersUpdatable');
+  });
+
+  it('names the field when they are malformed', () => {
+    expect(fieldsOf(problemsOf(jsonDoc('e-bad', urlEntryFields({ updatableto: 'v2', parametersupdatable: 'yes' }))))).to.include.members(['updatableto', 'parametersupdatable']);
+  });
+});

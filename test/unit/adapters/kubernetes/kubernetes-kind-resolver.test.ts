@@ -100,6 +100,18 @@ describe('adapters/kubernetes/kubernetes-kind-resolver', () => {
     expect(kinds.revision()).to.equal(1);
   });
 
+  it('names each kind\'s resource (what RBAC and access reviews speak of): guessed for built-ins before discovery, discovered after', async () => {
+    served = { ...served, 'postgresql.cnpg.io/v1': CNPG };
+    const kinds = resolver();
+    expect([kinds.resourceOf('apps/v1', 'StatefulSet'), kinds.resourceOf('networking.k8s.io/v1', 'NetworkPolicy'), kinds.resourceOf('v1', 'Endpoints')])
+      .to.deep.equal(['statefulsets', 'networkpolicies', 'endpoints']);
+    expect(kinds.resourceOf('postgresql.cnpg.io/v1', 'Cluster')).to.equal(undefined);
+    await kinds.start();
+    expect(kinds.resourceOf('postgresql.cnpg.io/v1', 'Cluster')).to.equal('clusters');
+    expect(kinds.resourceOf('v1', 'ConfigMap')).to.equal('configmaps');
+    expect(kinds.resourceOf('batch/v1', 'Job')).to.equal(undefined);
+  });
+
   it('discovers again every refreshMs, and stops doing so after stop()', async () => {
     const timers = sinon.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const kinds = resolver({ refreshMs: 60_000 });
