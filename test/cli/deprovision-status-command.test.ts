@@ -22,7 +22,11 @@ describe('mesitis status and deprovision', () => {
       expect(out).to.match(new RegExp(`^SERVICE\\s+${EXAMPLE.apiService} \\(${EXAMPLE.apiServiceId}\\)$`, 'm'));
       expect(out).to.match(/^PARAMETERS\s+tier=gold$/m);
       const json = await run(runStatus, ['i-1', '-n', 'client-ns', '-o', 'json'], broker);
-      expect(JSON.parse(json.out)).to.deep.include({ instance_id: 'i-1', instance: { service_id: EXAMPLE.apiServiceId, plan_id: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e04', parameters: { tier: 'gold' }, service: EXAMPLE.apiService, plan: EXAMPLE.apiPlan } });
+      const shown = JSON.parse(json.out) as { instance_id: string; instance: Record<string, unknown> };
+      expect(shown.instance_id).to.equal('i-1');
+      expect(shown.instance).to.deep.include({ service_id: EXAMPLE.apiServiceId, plan_id: '6c1f5d2e-0b7a-4f3e-9d41-1a2b3c4d5e04', parameters: { tier: 'gold' }, service: EXAMPLE.apiService, plan: EXAMPLE.apiPlan });
+      // The broker answers 2.17 clients with the instance's maintenance level too.
+      expect(shown.instance['maintenance_info']).to.have.property('version').that.is.a('string');
     });
 
     it('does not show another namespace\'s instance', async () => {
