@@ -123,7 +123,7 @@ function notes(results: readonly PlanResult[]): string[] {
   const extra = results.filter((r) => r.operations.deprovision.perOperation > r.objects);
   if (extra.length > 0) {
     found.push(
-      'Deprovision sends one labelled list per kind of object in the plan before deleting (to delete only what carries the instance label, and to sweep leftovers): ' +
+      'Deprovision deletes each recorded object by uid; the extra requests are GETs of objects the server answered with the object itself rather than a Status (a Service always does; a finalizer would keep it): each is looked at once to know it is gone: ' +
         extra.map((r) => `N=${r.objects}: ${describeCounts(r.operations.deprovision.requests, r.iterations)}`).join('; ') + '.',
     );
   }
