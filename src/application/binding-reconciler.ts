@@ -12,7 +12,7 @@
  * binding's work is small, synchronous and idempotent, and the instance
  * lock (taken only when nobody holds it) is all the coordination it needs.
  */
-import { bindingStatus, type BindingRecord } from '../domain/records.js';
+import { bindingStatus, type BindingRecord, type InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
 import { hasExpired, removeBindingObjects } from './binding-objects.js';
 import { tryInstanceLock } from './instance-lock.js';
@@ -39,6 +39,12 @@ export class BindingReconciler {
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
+    /**
+     * Whether an instance's bindings can owe work at all (its entry has
+     * binding objects or a binding lifetime). Listing the bindings of every
+     * instance on every pass would cost one store request per instance.
+     */
+    private readonly mayOweWork: (instance: InstanceRecord) => boolean = () => true,
   ) {}
 
   async reconcileOnce(): Promise<Result<BindingReconcileReport>> {
@@ -48,7 +54,7 @@ export class BindingReconciler {
     let done = 0;
     for (const instance of instances.value) {
       if (this.stopped) break;
-      if (instance.status === 'gone') continue;
+      if (instance.status === 'gone' || !this.mayOweWork(instance)) continue;
       const listed = await this.store.listBindings(instance.id);
       if (!listed.ok) return listed;
       const due = listed.value.filter((binding) => this.owesWork(binding));

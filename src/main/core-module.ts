@@ -14,6 +14,7 @@ import { InstanceUpdate } from '../application/instance-update.js';
 import { OperationJobs } from '../application/operation-jobs.js';
 import { OperationReconciler } from '../application/operation-reconciler.js';
 import { BindingReconciler } from '../application/binding-reconciler.js';
+import { hasBindingObjects } from '../domain/catalog-entry.js';
 import type { AccessReview } from '../application/ports/access-review.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
@@ -108,9 +109,13 @@ export const coreModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind<BindingReconciler>(T.BindingReconciler)
     .toResolvedValue(
-      (store: StateStore, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, runtime: Runtime) =>
-        new BindingReconciler(store, objects, logger, settings, runtime),
-      [T.StateStore, T.InstanceObjects, T.Logger, T.Settings, T.Runtime],
+      (store: StateStore, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, runtime: Runtime, catalog: CatalogService) =>
+        new BindingReconciler(store, objects, logger, settings, runtime, (instance) => {
+          // An instance whose entry is gone may still hold bindings with objects: look.
+          const entry = catalog.findPlan(instance.serviceId, instance.planId);
+          return entry === undefined || hasBindingObjects(entry) || entry.bindingLifetime !== undefined;
+        }),
+      [T.StateStore, T.InstanceObjects, T.Logger, T.Settings, T.Runtime, T.CatalogService],
     )
     .inSingletonScope();
   bind<OperationReconciler>(T.Reconciler)
