@@ -20,6 +20,7 @@ import type { InstanceObjects } from './instance-objects.js';
 import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
 import type { BrokerSettings, Runtime } from './settings.js';
+import { Periodic } from './periodic.js';
 
 export interface BindingReconcileReport {
   /** Bindings that owed work (interrupted or expired). */
@@ -29,9 +30,7 @@ export interface BindingReconcileReport {
 }
 
 export class BindingReconciler {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
+  private readonly schedule = new Periodic();
 
   constructor(
     private readonly store: StateStore,
@@ -53,7 +52,7 @@ export class BindingReconciler {
     let pending = 0;
     let done = 0;
     for (const instance of instances.value) {
-      if (this.stopped) break;
+      if (this.schedule.stopping) break;
       if (instance.status === 'gone' || !this.mayOweWork(instance)) continue;
       const listed = await this.store.listBindings(instance.id);
       if (!listed.ok) return listed;
@@ -75,19 +74,17 @@ export class BindingReconciler {
     return ok({ pending, done });
   }
 
+  /** Runs a pass now and then every `intervalMs` until stopped. */
   start(intervalMs: number): void {
-    const pass = async () => {
+    this.schedule.start(intervalMs, async () => {
       const report = await this.reconcileOnce();
       if (!report.ok) this.logger.warn('binding reconcile pass failed', { reason: report.error.message });
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = pass()), intervalMs);
-    };
-    this.running = pass();
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  /** Stops scheduling passes and waits for the current one. */
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   private owesWork(binding: BindingRecord): boolean {

@@ -30,6 +30,7 @@ import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
 import type { BrokerSettings } from './settings.js';
 import type { TemplateFacts } from './template-facts.js';
+import { Periodic } from './periodic.js';
 
 export interface ReconcileReport {
   /** Records that owed work. */
@@ -46,9 +47,7 @@ export interface RemovalWork {
 }
 
 export class OperationReconciler {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
+  private readonly schedule = new Periodic();
 
   constructor(
     private readonly store: StateStore,
@@ -71,7 +70,7 @@ export class OperationReconciler {
     let resumed = 0;
     let failed = 0;
     for (const record of pending) {
-      if (this.stopped) break;
+      if (this.schedule.stopping) break;
       const lock = await tryInstanceLock(this.store, this.settings, record.id);
       if (!lock.ok || !lock.value) continue; // a live worker has it, or the store is away: next pass
       resumed++;
@@ -90,19 +89,12 @@ export class OperationReconciler {
 
   /** Runs a pass now and then every `intervalMs` until stopped. */
   start(intervalMs: number, onPass: (report: Result<ReconcileReport>) => void = () => {}): void {
-    const pass = async () => {
-      const report = await this.reconcileOnce();
-      onPass(report);
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = pass()), intervalMs);
-    };
-    this.running = pass();
+    this.schedule.start(intervalMs, async () => onPass(await this.reconcileOnce()));
   }
 
   /** Stops scheduling passes and waits for the current one. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   private async converge(id: string, lock: HeldLock): Promise<Result<void>> {

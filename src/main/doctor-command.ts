@@ -21,7 +21,7 @@ import { FindDrift } from '../application/use-cases/find-drift.js';
 import { RepairDrift } from '../application/use-cases/repair-drift.js';
 import { stateModule } from './adapter-modules.js';
 import { kubernetesModule, kubernetesStateModule } from './kubernetes-module.js';
-import { stateOptions, UsageError } from './options.js';
+import { STATE_FLAGS, stateOptions, UsageError } from './options.js';
 import { composeApplication, kindDiscovery } from './run-broker.js';
 import { TOKENS as T } from './tokens.js';
 
@@ -60,12 +60,7 @@ export const DOCTOR_FLAGS = {
   namespace: { type: 'string', short: 'n' },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
-  state: { type: 'string' },
-  'redis-url': { type: 'string' },
-  'redis-password': { type: 'string' },
-  'redis-tls': { type: 'boolean' },
-  'redis-db': { type: 'string' },
-  'redis-prefix': { type: 'string' },
+  ...STATE_FLAGS,
   'readiness-timeout': { type: 'string' },
   fix: { type: 'boolean' },
   output: { type: 'string', short: 'o' },

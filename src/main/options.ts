@@ -38,6 +38,16 @@ export const DEFAULT_GENERATION_KEY_SECRET = 'mesitis-generation-key';
 
 export class UsageError extends Error {}
 
+/** Where the state lives: the flags `serve` and `doctor` share. */
+export const STATE_FLAGS = {
+  state: { type: 'string' },
+  'redis-url': { type: 'string' },
+  'redis-password': { type: 'string' },
+  'redis-tls': { type: 'boolean' },
+  'redis-db': { type: 'string' },
+  'redis-prefix': { type: 'string' },
+} as const;
+
 export const BROKER_FLAGS = {
   host: { type: 'string' },
   port: { type: 'string', short: 'p' },
@@ -48,12 +58,7 @@ export const BROKER_FLAGS = {
   password: { type: 'string' },
   'bearer-token': { type: 'string' },
   'insecure-no-auth': { type: 'boolean' },
-  state: { type: 'string' },
-  'redis-url': { type: 'string' },
-  'redis-password': { type: 'string' },
-  'redis-tls': { type: 'boolean' },
-  'redis-db': { type: 'string' },
-  'redis-prefix': { type: 'string' },
+  ...STATE_FLAGS,
   'readiness-timeout': { type: 'string' },
   'log-level': { type: 'string' },
   'generation-key-secret': { type: 'string' },

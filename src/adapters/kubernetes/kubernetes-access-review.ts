@@ -20,6 +20,7 @@ import type { Access, AccessReview } from '../../application/ports/access-review
 import type { Logger } from '../../application/ports/logger.js';
 import type { KubernetesApis } from './api-clients.js';
 import { logFieldsOf } from './api-errors.js';
+import { Revisions } from '../support/revisions.js';
 
 export interface AccessReviewOptions {
   readonly refreshMs?: number;
@@ -49,8 +50,7 @@ export class KubernetesAccessReview implements AccessReview {
   private readonly answers = new Map<string, Answer>();
   private readonly missed = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly listeners = new Set<() => void>();
-  private changes = 0;
+  private readonly changes = new Revisions();
   private refreshing: Promise<void> | undefined;
   private again: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -101,13 +101,11 @@ export class KubernetesAccessReview implements AccessReview {
   }
 
   revision(): number {
-    return this.changes;
+    return this.changes.current;
   }
 
   onChange(listener: () => void): () => void {
-    const subscribed = () => listener();
-    this.listeners.add(subscribed);
-    return () => this.listeners.delete(subscribed);
+    return this.changes.onChange(listener);
   }
 
   /** Questions missed in one synchronous run (a catalog assembly) go out as one batch. */
@@ -143,10 +141,9 @@ export class KubernetesAccessReview implements AccessReview {
       this.logger.warn('access review failed; keeping the answers known so far', { failed: failures.length, of: keys.length, ...logFieldsOf(failures[0]) });
     }
     if (!changed) return;
-    this.changes += 1;
+    this.changes.bump();
     const denied = [...this.answers.values()].filter((a) => refuses(a.access)).map((a) => `${a.group || 'core'}/${a.resource} in ${a.namespace}`);
-    this.logger.info('access review changed', { denied: denied.sort(), revision: this.changes });
-    for (const listener of [...this.listeners]) listener();
+    this.logger.info('access review changed', { denied: denied.sort(), revision: this.changes.current });
   }
 
   private async reviewOne({ namespace, group, resource }: Question): Promise<Access> {

@@ -18,6 +18,7 @@ import type { Logger } from '../../application/ports/logger.js';
 import { BUILT_IN_KINDS, resourceTable, scopeTable, type KindInfo } from '../../domain/built-in-kinds.js';
 import type { KubernetesApis } from './api-clients.js';
 import { logFieldsOf } from './api-errors.js';
+import { Revisions } from '../support/revisions.js';
 
 export interface KindResolverOptions {
   readonly refreshMs?: number;
@@ -33,11 +34,10 @@ export class KubernetesKindResolver implements KindResolver {
   private resources = resourceTable(BUILT_IN_KINDS);
   private known: readonly KindInfo[] = BUILT_IN_KINDS;
   private signature = '';
-  private changes = 0;
+  private readonly changes = new Revisions();
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly apis: Pick<KubernetesApis, 'core' | 'groups' | 'objects'>,
@@ -68,13 +68,11 @@ export class KubernetesKindResolver implements KindResolver {
   }
 
   revision(): number {
-    return this.changes;
+    return this.changes.current;
   }
 
   onChange(listener: () => void): () => void {
-    const subscribed = () => listener();
-    this.listeners.add(subscribed);
-    return () => this.listeners.delete(subscribed);
+    return this.changes.onChange(listener);
   }
 
   /** One discovery at a time; a caller arriving during one shares it. */
@@ -98,9 +96,8 @@ export class KubernetesKindResolver implements KindResolver {
     this.known = kinds;
     this.table = scopeTable(kinds);
     this.resources = resourceTable(kinds);
-    this.changes += 1;
-    this.logger.info('API discovery changed', { kinds: kinds.length, revision: this.changes });
-    for (const listener of [...this.listeners]) listener();
+    this.changes.bump();
+    this.logger.info('API discovery changed', { kinds: kinds.length, revision: this.changes.current });
   }
 
   private async servedKinds(): Promise<KindInfo[]> {

@@ -4,13 +4,13 @@
  * a resource in a namespace to see the catalog refuse what uses it.
  */
 import type { Access, AccessReview } from '../../application/ports/access-review.js';
+import { Revisions } from '../support/revisions.js';
 
 const keyOf = (namespace: string, group: string, resource: string) => `${namespace}\n${group}\n${resource}`;
 
 export class MemoryAccessReview implements AccessReview {
   private readonly denied = new Set<string>();
-  private readonly listeners = new Set<() => void>();
-  private changes = 0;
+  private readonly changes = new Revisions();
 
   mayCreate(namespace: string, group: string, resource: string): Access {
     return this.denied.has(keyOf(namespace, group, resource)) ? 'denied' : 'allowed';
@@ -19,13 +19,11 @@ export class MemoryAccessReview implements AccessReview {
   async refresh(): Promise<void> {}
 
   revision(): number {
-    return this.changes;
+    return this.changes.current;
   }
 
   onChange(listener: () => void): () => void {
-    const subscribed = () => listener();
-    this.listeners.add(subscribed);
-    return () => this.listeners.delete(subscribed);
+    return this.changes.onChange(listener);
   }
 
   /** From now on the broker may not create `resource` in `namespace`. */
@@ -41,7 +39,6 @@ export class MemoryAccessReview implements AccessReview {
   }
 
   private changed(): void {
-    this.changes += 1;
-    for (const listener of [...this.listeners]) listener();
+    this.changes.bump();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { BUILT_IN_KINDS, groupOf, type KindInfo, type KindScope } from '../../domain/built-in-kinds.js';
 import type { KubeObject } from '../../domain/kube-object.js';
+import { Revisions } from '../support/revisions.js';
 
 type Fields = Record<string, unknown>;
 const fields = (value: unknown): Fields => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Fields) : {});
@@ -31,8 +32,7 @@ export class ServedKinds {
   private readonly builtIn = new Map(BUILT_IN_KINDS.map((k) => [keyOf(k.apiVersion, k.kind), k] as const));
   /** By CRD name. */
   private readonly custom = new Map<string, readonly KindInfo[]>();
-  private readonly listeners = new Set<() => void>();
-  private changes = 0;
+  private readonly changes = new Revisions();
 
   scopeOf(apiVersion: string, kind: string): KindScope {
     const found = this.find(apiVersion, kind);
@@ -72,17 +72,14 @@ export class ServedKinds {
   }
 
   revision(): number {
-    return this.changes;
+    return this.changes.current;
   }
 
   onChange(listener: () => void): () => void {
-    const subscribed = () => listener();
-    this.listeners.add(subscribed);
-    return () => this.listeners.delete(subscribed);
+    return this.changes.onChange(listener);
   }
 
   private changed(): void {
-    this.changes += 1;
-    for (const listener of [...this.listeners]) listener();
+    this.changes.bump();
   }
 }
