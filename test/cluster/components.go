@@ -53,10 +53,23 @@ func runComponentIfRequested() {
 // controllerManagerArgs runs every controller enabled by default (among them
 // deployment, replicaset, garbage collector, namespace, endpointslice,
 // serviceaccount and serviceaccount-token), without leader election or a
-// serving port, except root-ca-cert-publisher: it would put a
-// kube-root-ca.crt ConfigMap in every namespace, and the tests take a fresh
-// namespace to hold only what they create. Nothing here needs it: kwok
-// mounts no volumes, so the Pods' projected token volumes are never read.
+// serving port, except
+// root-ca-cert-publisher: it would put a kube-root-ca.crt ConfigMap in every
+// namespace, and the tests take a fresh namespace to hold only what they
+// create. Nothing here needs it: kwok mounts no volumes, so the Pods'
+// projected token volumes are never read.
+//
+// The node lifecycle controller stays (it removes the not-ready taint the
+// apiserver puts on a new Node once kwok reports it Ready), but waits an
+// hour, not 50 s, before it calls a Node whose Lease is late NotReady and
+// taints it: a simulated Node cannot fail apart from this process, which
+// plays it, and on a loaded two-core machine a late renewal would stall
+// every rollout that follows.
+//
+// The client rate limit is raised from 20 requests a second: the suites
+// create and delete hundreds of namespaces, and the namespace controller's
+// deletions would otherwise queue a Deployment's ReplicaSet and Pods behind
+// them for seconds.
 func controllerManagerArgs(kubeconfig, dir string) []string {
 	pki := filepath.Join(dir, "pki")
 	return []string{
@@ -64,9 +77,12 @@ func controllerManagerArgs(kubeconfig, dir string) []string {
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--controllers=*,-root-ca-cert-publisher",
+		"--node-monitor-grace-period=1h",
 		"--service-account-private-key-file=" + filepath.Join(pki, serviceAccountKeyName),
 		"--root-ca-file=" + filepath.Join(pki, caCertName),
 		"--cluster-name=mesitis-test",
+		"--kube-api-qps=500",
+		"--kube-api-burst=1000",
 		"--v=0",
 	}
 }

@@ -301,6 +301,15 @@ export function sharedTestCluster(): Promise<TestCluster> {
   return shared;
 }
 
+/** The shared cluster if it has started, without starting it. */
+export async function runningSharedTestCluster(): Promise<TestCluster | undefined> {
+  try {
+    return await shared;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Stops the shared cluster if one was started (for the root afterAll hook). */
 export async function stopSharedTestCluster(): Promise<void> {
   const current = shared;
