@@ -6,9 +6,24 @@
 #
 # test/deploy/dockerfile.test.ts replays the production stages of this file
 # without a container engine; keep to WORKDIR, COPY, RUN npm ci, ENV, USER,
-# EXPOSE, ENTRYPOINT and CMD so it can.
+# EXPOSE, ENTRYPOINT and CMD so it can (the helm stage it stands in for with
+# the helm the tests build from the same go.mod).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
+ARG GO_IMAGE=golang:1.26-bookworm
+
+# 0. helm, which the broker drives for Helm-chart offerings: built from its Go
+#    module, never a downloaded release binary. tools/helm/go.mod and go.sum
+#    pin helm 4 and every dependency by checksum; the version is stamped as
+#    helm's Makefile does.
+FROM ${GO_IMAGE} AS helm
+WORKDIR /helm
+COPY tools/helm/go.mod tools/helm/go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    version="$(go list -m -f '{{.Version}}' helm.sh/helm/v4)" && \
+    CGO_ENABLED=0 GOTOOLCHAIN=local go build -mod=readonly -trimpath -buildvcs=false \
+      -ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=${version} -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
+      -o /out/helm helm.sh/helm/v4/cmd/helm
 
 # 1. Compile TypeScript with the full (dev) dependencies.
 FROM ${NODE_IMAGE} AS build
@@ -26,9 +41,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
 
-# 3. The runtime: node, production node_modules, the compiled broker.
+# 3. The runtime: node, helm, production node_modules, the compiled broker.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# On PATH, where the broker looks for `helm` unless told otherwise (MESITIS_HELM).
+COPY --from=helm /out/helm /usr/local/bin/helm
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

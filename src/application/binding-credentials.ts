@@ -96,9 +96,12 @@ export class BindingCredentials {
     return picked.ok ? picked : err(notReady(ref, instanceId, `has no key ${picked.error.join(', ')} yet`));
   }
 
-  /** What an instance still waits for before its bindings can get credentials; undefined when nothing. */
-  async pending(instance: InstanceRecord): Promise<Result<string | undefined>> {
-    const ref = instance.pinned?.credentials;
+  /**
+   * What an instance (or, given one, a binding with a Secret of its own)
+   * still waits for before credentials can be handed out; undefined when nothing.
+   */
+  async pending(instance: InstanceRecord, binding?: BindingRecord): Promise<Result<string | undefined>> {
+    const ref = binding?.credentials ?? instance.pinned?.credentials;
     if (ref?.kind !== 'FromInstanceSecret') return ok(undefined);
     const values = await this.instanceSecret(ref, instance.id);
     if (values.ok) return ok(undefined);

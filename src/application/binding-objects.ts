@@ -7,20 +7,33 @@
  * when it carries the instance's labels.
  */
 import type { BindingLifetime } from '../domain/catalog-entry.js';
+import type { ObjectRef } from '../domain/kube-object.js';
 import type { BindingRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
 import type { InstanceObjects } from './instance-objects.js';
 
-/** Removes every object `binding` lists; idempotent, NotFound is done. */
-export async function removeBindingObjects(objects: InstanceObjects, binding: BindingRecord): Promise<Result<void>> {
+const plainRef = ({ terminating: _t, ...ref }: ObjectRef & { readonly terminating: boolean }): ObjectRef => ref;
+
+/**
+ * Removes every object `binding` lists and answers those still there
+ * (held by a finalizer, waiting for their Pods); idempotent, NotFound is
+ * done. A first pass looks again only at what the server said is
+ * terminating; a resumed one (`everything`) at every object, since a
+ * repeated delete of a terminating object may answer as if it were gone.
+ */
+export async function removeBindingObjects(objects: InstanceObjects, binding: BindingRecord, everything = false): Promise<Result<ObjectRef[]>> {
   const refs = binding.objects ?? [];
-  if (refs.length === 0) return ok(undefined);
+  if (refs.length === 0) return ok([]);
   const unrecorded = refs.filter((ref) => ref.uid === undefined);
   const found = unrecorded.length > 0 ? await objects.remaining(binding.instanceId, unrecorded) : ok([]);
   if (!found.ok) return found;
-  const targets = [...refs.filter((ref) => ref.uid !== undefined), ...found.value.map(({ terminating: _t, ...ref }) => ref)];
+  const targets = [...refs.filter((ref) => ref.uid !== undefined), ...found.value.map(plainRef)];
   const removed = await objects.remove(binding.instanceId, targets);
-  return removed.ok ? ok(undefined) : removed;
+  if (!removed.ok) return removed;
+  const watched = everything ? targets : removed.value;
+  if (watched.length === 0) return ok([]);
+  const left = await objects.remaining(binding.instanceId, watched);
+  return left.ok ? ok(left.value.map(plainRef)) : left;
 }
 
 /** RFC 3339 in UTC with Z and whole seconds: the timestamp format OSB uses for expires_at and renew_before. */

@@ -2,21 +2,26 @@
  * Finishes binding work that the records say is unfinished, and revokes
  * bindings whose lifetime is over, from whichever replica runs the pass:
  *
- *   binding   -> a bind interrupted before it answered: roll back (remove
- *                what it made, forget it); the platform never got its 201
- *                and retries or sends an orphan-mitigating unbind
- *   unbinding -> remove what is left, forget it
+ *   binding   -> an asynchronous bind whose job died: create the rest (the
+ *                same plan) or, when the plan changed, fail it and remove
+ *                what exists; a synchronous bind interrupted before it
+ *                answered: roll back (the platform never got its 201 and
+ *                retries or sends an orphan-mitigating unbind)
+ *   starting  -> judge readiness (ready, or failed past the timeout)
+ *   unbinding -> remove what is left, forget it once nothing is
+ *   failed    -> remove what a failed bind's rollback left
  *   expired   -> remove its objects, keep the record as `revoked`
  *
- * A pass of its own rather than more states in the instance lifecycle: a
- * binding's work is small, synchronous and idempotent, and the instance
- * lock (taken only when nobody holds it) is all the coordination it needs.
+ * A pass of its own rather than more states in the instance lifecycle: the
+ * instance lock (taken only when nobody holds it) is all the coordination a
+ * binding needs, and binding-work.ts is what every path shares.
  */
+import { pendingBindingWork } from '../domain/binding-lifecycle.js';
 import { bindingStatus, type BindingRecord, type InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
-import { hasExpired, removeBindingObjects } from './binding-objects.js';
-import { tryInstanceLock } from './instance-lock.js';
-import type { InstanceObjects } from './instance-objects.js';
+import { hasExpired } from './binding-objects.js';
+import type { BindingWork } from './binding-work.js';
+import { tryInstanceLock, type HeldLock } from './instance-lock.js';
 import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
 import type { BrokerSettings, Runtime } from './settings.js';
@@ -34,7 +39,7 @@ export class BindingReconciler {
 
   constructor(
     private readonly store: StateStore,
-    private readonly objects: InstanceObjects,
+    private readonly work: BindingWork,
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
@@ -63,7 +68,7 @@ export class BindingReconciler {
       if (!lock.ok || !lock.value) continue; // a live worker has it, or the store is away: next pass
       try {
         for (const binding of due) {
-          const finished = await this.converge(binding);
+          const finished = await this.converge(binding, lock.value);
           if (finished.ok) done++;
           else this.logger.warn('binding reconcile incomplete, will retry', { instanceId: binding.instanceId, bindingId: binding.id, reason: finished.error.message });
         }
@@ -88,19 +93,19 @@ export class BindingReconciler {
   }
 
   private owesWork(binding: BindingRecord): boolean {
-    const status = bindingStatus(binding);
-    return status === 'binding' || status === 'unbinding' || (status === 'ready' && hasExpired(binding, this.runtime.now().getTime()));
+    return pendingBindingWork(binding) !== undefined || (bindingStatus(binding) === 'ready' && hasExpired(binding, this.runtime.now().getTime()));
   }
 
   /** Under the instance lock: read again, then do what is still owed. */
-  private async converge(listed: BindingRecord): Promise<Result<void>> {
+  private async converge(listed: BindingRecord, lock: HeldLock): Promise<Result<void>> {
     const stored = await this.store.getBinding(listed.instanceId, listed.id);
     if (!stored.ok || !stored.value || !this.owesWork(stored.value)) return stored.ok ? ok(undefined) : stored;
     const binding = stored.value;
-    const removed = await removeBindingObjects(this.objects, binding);
-    if (!removed.ok) return removed;
-    if (bindingStatus(binding) !== 'ready') return this.store.deleteBinding(binding.instanceId, binding.id);
-    this.logger.info('binding expired, revoked', { instanceId: binding.instanceId, bindingId: binding.id, expiresAt: binding.expiresAt });
-    return this.store.putBinding({ ...binding, status: 'revoked', objects: [] });
+    if (bindingStatus(binding) === 'ready') return this.work.revokeLocked(binding);
+    // A starting binding is judged on every pass until it is ready: not news.
+    if (pendingBindingWork(binding) !== 'settle') {
+      this.logger.info('resuming unfinished binding work', { instanceId: binding.instanceId, bindingId: binding.id, status: bindingStatus(binding) });
+    }
+    return this.work.resumeLocked(binding, () => lock.held);
   }
 }

@@ -5,6 +5,7 @@ import type { Deprovision } from './use-cases/deprovision.js';
 import type { FetchBinding } from './use-cases/fetch-binding.js';
 import type { FetchInstance } from './use-cases/fetch-instance.js';
 import type { Inventory } from './use-cases/inventory.js';
+import type { LastBindingOperation } from './use-cases/last-binding-operation.js';
 import type { LastOperation } from './use-cases/last-operation.js';
 import type { Provision } from './use-cases/provision.js';
 import type { Unbind } from './use-cases/unbind.js';
@@ -20,5 +21,6 @@ export interface Broker {
   readonly bind: Bind;
   readonly unbind: Unbind;
   readonly fetchBinding: FetchBinding;
+  readonly lastBindingOperation: LastBindingOperation;
   readonly inventory: Inventory;
 }

@@ -5,7 +5,7 @@
  * waits for a slow rollout.
  */
 import { describeRef, type ObjectRef } from '../domain/kube-object.js';
-import { isReady, takesTime } from '../domain/readiness.js';
+import { readinessOf, takesTime } from '../domain/readiness.js';
 import type { InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
 import type { BindingCredentials } from './binding-credentials.js';
@@ -32,8 +32,10 @@ export class InstanceReadiness {
 
   /**
    * For a `starting` instance: records success once every object is ready,
-   * failure (and removal) past the timeout. Under the instance lock, tried
-   * once: when another operation holds it, this poll simply changes nothing.
+   * failure (and removal) as soon as an object reports it never will (a
+   * rollout past its progress deadline), else past the timeout. Under the
+   * instance lock, tried once: when another operation holds it, this poll
+   * simply changes nothing.
    */
   async settle(record: InstanceRecord): Promise<Result<void>> {
     return ifStillUnlocked(this.store, this.settings, this.records.read, record, (current) => this.settleLocked(current));
@@ -45,6 +47,7 @@ export class InstanceReadiness {
     if (!pending.ok) return pending;
     const { id, operation } = record;
     if (pending.value === 'missing') return this.fail(record, 'an object was deleted while provisioning');
+    if (!Array.isArray(pending.value)) return this.fail(record, pending.value.failed);
     const waiting = pending.value.length > 0 ? ok(pending.value.map(describeRef)) : await this.credentialsPending(record);
     if (!waiting.ok) return waiting;
     if (waiting.value.length === 0) {
@@ -71,13 +74,16 @@ export class InstanceReadiness {
     return failed.ok ? ok(undefined) : failed;
   }
 
-  private async notReady(refs: readonly ObjectRef[]): Promise<Result<ObjectRef[] | 'missing'>> {
+  /** The objects not ready yet; 'missing' when one is gone; the first failure when one will never be ready. */
+  private async notReady(refs: readonly ObjectRef[]): Promise<Result<ObjectRef[] | 'missing' | { readonly failed: string }>> {
     const pending: ObjectRef[] = [];
     for (const ref of refs) {
       const object = await this.cluster.get(ref);
       if (!object.ok) return object;
       if (!object.value) return ok('missing');
-      if (!isReady(object.value)) pending.push(ref);
+      const readiness = readinessOf(object.value);
+      if (readiness.state === 'failed') return ok({ failed: `${describeRef(ref)}: ${readiness.reason}` });
+      if (readiness.state === 'inProgress') pending.push(ref);
     }
     return ok(pending);
   }

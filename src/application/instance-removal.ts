@@ -8,7 +8,7 @@
  * never given up.
  */
 import { describeRef, type ObjectRef } from '../domain/kube-object.js';
-import type { InstanceRecord } from '../domain/records.js';
+import { bindingStatus, type BindingRecord, type InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
 import { removeBindingObjects } from './binding-objects.js';
 import { ifStillUnlocked } from './instance-lock.js';
@@ -63,6 +63,11 @@ export class InstanceRemoval {
     }
     const forgotten = await this.forgetBindings(record.id);
     if (!forgotten.ok) return this.retryLater(record, forgotten.error.message, forgotten);
+    if (forgotten.value.length > 0) {
+      const waiting = `waiting until ${forgotten.value.map(describeRef).join(', ')} of its bindings are gone`;
+      await this.records.apply(record.id, record.operation.id, { type: 'stillRemoving', reason: waiting });
+      return ok(undefined);
+    }
     // The record stays as a tombstone so late polls of last_operation get 410 Gone.
     const done = await this.records.apply(record.id, record.operation.id, { type: 'removed' });
     if (done.ok) this.logger.info('instance deprovisioned', { instanceId: record.id, objects: record.objects.length });
@@ -75,16 +80,28 @@ export class InstanceRemoval {
     return failure;
   }
 
-  /** Removes every binding's own objects and forgets the binding; used by the synchronous path too. */
-  async forgetBindings(instanceId: string): Promise<Result<void>> {
+  /**
+   * Removes every binding's own objects and forgets the binding; used by the
+   * synchronous path too. A binding whose objects are still terminating is
+   * kept (unbinding) and its objects answered: the caller waits for them.
+   */
+  async forgetBindings(instanceId: string): Promise<Result<ObjectRef[]>> {
     const bindings = await this.store.listBindings(instanceId);
     if (!bindings.ok) return bindings;
+    const left: ObjectRef[] = [];
     for (const binding of bindings.value) {
-      const removed = await removeBindingObjects(this.objects, binding);
+      const removed = await removeBindingObjects(this.objects, binding, bindingStatus(binding) === 'unbinding');
       if (!removed.ok) return removed;
-      const deleted = await this.store.deleteBinding(instanceId, binding.id);
-      if (!deleted.ok) return deleted;
+      const kept = removed.value.length > 0 ? await this.store.putBinding(unbinding(binding)) : await this.store.deleteBinding(instanceId, binding.id);
+      if (!kept.ok) return kept;
+      left.push(...removed.value);
     }
-    return ok(undefined);
+    return ok(left);
   }
+}
+
+/** The binding as one being removed: an operation it had is over with the instance's delete. */
+function unbinding(binding: BindingRecord): BindingRecord {
+  const { operation: _over, ...rest } = binding;
+  return { ...rest, status: 'unbinding' };
 }

@@ -4,19 +4,21 @@
  *
  *   apply   the target plan rendered for the instance, object by object, by
  *           server-side apply (changed objects change in place, keeping
- *           their uids; new ones are created); the previous plan's objects
- *           stay, so what served before keeps serving.
+ *           their uids; new ones are created), never onto an object that
+ *           is not the instance's own; the previous plan's objects stay, so
+ *           what served before keeps serving.
  *   settle  at a last_operation poll or a reconciler pass: once the
  *           target's objects are ready, delete (by uid) those of the
  *           previous plan the target does not use, and re-pin coordinates.
- *   restore on any failure (an apply refused, a rollout not ready within
- *           the readiness timeout, an object deleted meanwhile): apply the
- *           previous plan's rendering again and delete (by uid) what only
- *           the target had. The previous rendering is rendered again from
- *           the previous entry, which must still be in the catalog at the
- *           maintenance level the instance had; when it is not (the
- *           provider changed or removed it) the changed objects cannot be
- *           put back and the failure says so.
+ *   restore on any failure (an apply refused, a rollout its controller
+ *           reports failed, or not ready within the readiness timeout, an
+ *           object deleted meanwhile): apply the previous plan's rendering
+ *           again and delete (by uid) what only the target had. The
+ *           previous rendering is rendered again from the previous entry,
+ *           which must still be in the catalog at the maintenance level the
+ *           instance had; when it is not (the provider changed or removed
+ *           it) the changed objects cannot be put back and the failure says
+ *           so.
  *
  * Every step runs under the instance's lock, held by its caller.
  */
@@ -26,9 +28,9 @@ import { pinBinding } from '../domain/credentials.js';
 import { domainError } from '../domain/errors.js';
 import { describeRef, ownedRefOf, refOf, sameRef, type KubeObject, type ObjectRef } from '../domain/kube-object.js';
 import { maintenanceVersionOf } from '../domain/maintenance.js';
-import { isReady, takesTime } from '../domain/readiness.js';
+import { readinessOf, takesTime } from '../domain/readiness.js';
 import type { InstanceRecord, PinnedBinding } from '../domain/records.js';
-import { planResources } from '../domain/resource-plan.js';
+import { ownedBy, planResources } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { CatalogService } from './catalog-service.js';
 import { ifStillUnlocked } from './instance-lock.js';
@@ -101,7 +103,7 @@ export class InstanceUpdate {
     const applied: ObjectRef[] = [];
     for (const object of rendered.value.objects) {
       if (!stillHeld()) return ok(undefined);
-      const written = await this.cluster.apply(object);
+      const written = await this.writeOwn(record.id, object, record.update!.previous.objects);
       if (!written.ok) return this.restore(record, applied, `${describeRef(refOf(object))}: ${written.error.message}`);
       applied.push(ownedRefOf(written.value));
     }
@@ -119,7 +121,10 @@ export class InstanceUpdate {
       const found = await this.cluster.get(ref);
       if (!found.ok) return found;
       if (!found.value || found.value.metadata['uid'] !== ref.uid) return this.restore(record, applied, `${describeRef(ref)} was deleted while updating`);
-      if (!isReady(found.value)) pending.push(describeRef(ref));
+      const readiness = readinessOf(found.value);
+      // The controller gave up (a rollout past its progress deadline): no point waiting out the timeout.
+      if (readiness.state === 'failed') return this.restore(record, applied, `${describeRef(ref)}: ${readiness.reason}`);
+      if (readiness.state === 'inProgress') pending.push(describeRef(ref));
     }
     if (pending.length > 0) {
       const age = this.runtime.now().getTime() - Date.parse(record.operation.startedAt);
@@ -172,10 +177,30 @@ export class InstanceUpdate {
     if (!rendered.ok) return rendered;
     const refs: ObjectRef[] = [];
     for (const object of rendered.value.objects) {
-      const written = await this.cluster.apply(object);
+      const written = await this.writeOwn(record.id, object, previous.objects);
       if (!written.ok) return written;
       refs.push(ownedRefOf(written.value));
     }
     return ok(refs);
+  }
+
+  /**
+   * Writes one object of a plan onto nothing but the instance's own: a
+   * forced apply takes over whatever is under the name, and what the update
+   * then records as its own, a restore or deprovision deletes. An object
+   * there is applied only when it is the one recorded (its uid) or, new to
+   * the plan, labelled as this instance's (a resumed update made it); an
+   * absent one is created, the apiserver's AlreadyExists being the atomic
+   * check against someone taking the name meanwhile.
+   */
+  private async writeOwn(instanceId: string, object: KubeObject, recorded: readonly ObjectRef[]): Promise<Result<KubeObject>> {
+    const ref = refOf(object);
+    const found = await this.cluster.get(ref);
+    if (!found.ok) return found;
+    if (found.value === undefined) return this.cluster.create(object);
+    const uid = recorded.find((r) => sameRef(r, ref))?.uid;
+    const ours = uid !== undefined ? found.value.metadata['uid'] === uid : ownedBy(found.value, instanceId);
+    if (!ours) return err(domainError('ObjectsExist', 'it already exists and does not belong to this instance'));
+    return this.cluster.apply(object);
   }
 }

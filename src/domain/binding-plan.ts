@@ -10,6 +10,7 @@ import { hasBindingObjects, type CatalogEntry } from './catalog-entry.js';
 import { domainError, type DomainError } from './errors.js';
 import type { KubeObject } from './kube-object.js';
 import { parseLabelSelector } from './label-selector.js';
+import { takesTime } from './readiness.js';
 import type { CredentialRef } from './records.js';
 import { BINDING_LABEL, bindingLabelValue, planSelected } from './resource-plan.js';
 import { isProblem, selectTemplates, type ResourceTemplate } from './resource-template.js';
@@ -60,6 +61,22 @@ export function bindingCredentialRef(ref: CredentialRef, facts: InstanceFacts): 
   const name = substitute(ref.secretName, facts);
   if (!name.ok) return name;
   return ok({ kind: 'FromInstanceSecret', namespace: ref.namespace, secretName: name.value, ...(ref.keys !== undefined ? { keys: ref.keys } : {}) });
+}
+
+/**
+ * What a new binding must wait for before its credentials can be handed
+ * out, or undefined when a synchronous bind finishes it: an object whose
+ * kind needs time to become ready, or a credential Secret that the
+ * binding's own objects do not include (an operator writes it for a user
+ * resource, say). `credentials` is the binding's own reference, if any.
+ */
+export function bindingWaitsFor(plan: readonly KubeObject[], credentials: CredentialRef | undefined): string | undefined {
+  const slow = plan.find((object) => takesTime(object));
+  if (slow) return `a ${slow.kind}, which needs time to become ready`;
+  if (credentials?.kind !== 'FromInstanceSecret') return undefined;
+  const made = plan.some((object) => object.apiVersion === 'v1' && object.kind === 'Secret'
+    && object.metadata.namespace === credentials.namespace && object.metadata.name === credentials.secretName);
+  return made ? undefined : `its credential Secret ${credentials.namespace}/${credentials.secretName}, which something else writes`;
 }
 
 export { hasBindingObjects };

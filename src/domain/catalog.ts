@@ -4,22 +4,10 @@
  * every other entry keeps working.
  */
 import { checkEntry, mayUse, serviceName, type CatalogEntry, type ConfigProblem } from './catalog-entry.js';
-import type { KindScope } from './built-in-kinds.js';
-import { parseLabelSelector } from './label-selector.js';
-import { planResources } from './resource-plan.js';
-import { normaliseTemplate, selectTemplates, type ResourceTemplate } from './resource-template.js';
+import { checkPlans, type DeniedCreate, type ScopeOf } from './plan-check.js';
+import type { ResourceTemplate } from './resource-template.js';
 
-/** What the cluster serves: discovery's answer for one apiVersion and kind. */
-export type ScopeOf = (apiVersion: string, kind: string) => KindScope;
-
-/** What the broker may not create: the resource RBAC names, to be granted (the chart's targetKinds). */
-export interface CreateDenial {
-  readonly group: string;
-  readonly resource: string;
-}
-
-/** Whether the broker's identity may create a kind in a namespace, as last reviewed: a denial, or undefined (allowed, or not yet known). */
-export type DeniedCreate = (namespace: string, apiVersion: string, kind: string) => CreateDenial | undefined;
+export type { CreateDenial, DeniedCreate, ScopeOf } from './plan-check.js';
 
 /** The provider's configuration as decoded from its ConfigMaps. */
 export interface ProviderConfig {
@@ -52,49 +40,6 @@ export interface Catalog {
 }
 
 export const EMPTY_CONFIG: ProviderConfig = { entries: [], templates: [], problems: [] };
-
-/** Renders a dedicated entry's plan with stand-in facts, to find broken templates before any consumer does. */
-function checkPlan(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf | undefined, deniedCreate: DeniedCreate | undefined): ConfigProblem[] {
-  if (entry.provisioner.kind !== 'NewClusterObjects') return [];
-  const facts = {
-    instanceId: 'config-check', instanceName: 'config-check', consumerNamespace: entry.whitelist[0] ?? 'consumer',
-    team: entry.team, offering: entry.offering, version: entry.version, parameters: {},
-  };
-  const plan = planResources(entry, templates, facts, 'placeholder');
-  if (!plan.ok) return [{ source: entry.source, field: 'provisiondata', message: plan.error.message }];
-  return scopeOf === undefined ? [] : checkKinds(entry, templates, scopeOf, deniedCreate);
-}
-
-/**
- * Each selected template's kind must be one the cluster serves, in a
- * namespace (the broker creates nothing cluster-wide), and one the broker
- * may create in the provisioner's namespace: a provision would otherwise
- * fail on a refusal no consumer can do anything about.
- */
-function checkKinds(entry: CatalogEntry, templates: readonly ResourceTemplate[], scopeOf: ScopeOf, deniedCreate: DeniedCreate | undefined): ConfigProblem[] {
-  if (entry.provisioner.kind !== 'NewClusterObjects') return [];
-  const selector = parseLabelSelector(entry.provisioner.labelSelector);
-  if (!selector.ok) return [];
-  for (const template of selectTemplates(templates, selector.value)) {
-    const object = normaliseTemplate(template);
-    if (!object.ok) continue;
-    const { apiVersion, kind } = object.value;
-    const scope = scopeOf(apiVersion, kind);
-    if (scope === 'namespaced') {
-      const { namespace } = entry.provisioner;
-      const denial = deniedCreate?.(namespace, apiVersion, kind);
-      if (denial === undefined) continue;
-      const grant = `{apiGroup: "${denial.group}", resources: [${denial.resource}]}`;
-      const message = `resource ConfigMap ${template.source}: the broker may not create ${kind} (${apiVersion}) in namespace ${namespace}: add ${grant} to the chart's targetKinds`;
-      return [{ source: entry.source, field: 'provisiondata', message }];
-    }
-    const message = scope === 'cluster'
-      ? `resource ConfigMap ${template.source}: ${kind} (${apiVersion}) is cluster-scoped; only namespaced kinds can be created per instance`
-      : `resource ConfigMap ${template.source}: the cluster serves no kind ${kind} in ${apiVersion} (a missing CRD, or a wrong apiVersion)`;
-    return [{ source: entry.source, field: 'provisiondata', message }];
-  }
-  return [];
-}
 
 /**
  * What the accepted entries already claim, indexed so each new entry is
@@ -165,7 +110,7 @@ export function assembleCatalog(config: ProviderConfig, scopeOf?: ScopeOf, denie
   const accepted: CatalogEntry[] = [];
   const claims = new Claims();
   for (const entry of firstComeFirst(config.entries, config.created)) {
-    const found = [...checkEntry(entry), ...checkPlan(entry, config.templates, scopeOf, deniedCreate)];
+    const found = [...checkEntry(entry), ...checkPlans(entry, config.templates, { scopeOf, deniedCreate })];
     const refused = found.length > 0 ? found : claims.conflicts(entry);
     if (refused.length > 0) {
       problems.push(...refused);

@@ -13,6 +13,12 @@
  * - any other kind: with a `Ready` (or else `Available`) condition, that
  *   condition True; with other conditions only, not `Reconciling` or
  *   `Stalled`; without a status (or without conditions), ready at once.
+ *
+ * Some objects say they will never get there (kstatus's Failed): a
+ * Deployment whose controller gave up on the rollout (condition Progressing
+ * False, reason ProgressDeadlineExceeded), a Job with condition Failed True,
+ * a Pod in phase Failed. Waiting out the broker's readiness timeout for
+ * those would only delay the failure, so they count as failed at once.
  */
 import { isBuiltInGroup } from './built-in-kinds.js';
 import type { KubeObject, ObjectType } from './kube-object.js';
@@ -33,8 +39,13 @@ const SLOW_BUILT_IN = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'Daemo
  */
 export const takesTime = (type: ObjectType): boolean => !isBuiltInGroup(type.apiVersion) || SLOW_BUILT_IN.has(type.kind);
 
+/** Where an object stands: usable, on its way, or never going to be (with the controller's own words why). */
+export type Readiness =
+  | { readonly state: 'ready' | 'inProgress' }
+  | { readonly state: 'failed'; readonly reason: string };
+
 type Fields = Record<string, unknown>;
-interface Condition { readonly type?: unknown; readonly status?: unknown }
+interface Condition { readonly type?: unknown; readonly status?: unknown; readonly reason?: unknown; readonly message?: unknown }
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
 const fields = (value: unknown): Fields => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Fields) : {});
@@ -83,11 +94,47 @@ function conditionsReady(status: Fields): boolean {
   return !conditionIs(conditions, 'Reconciling', 'True') && !conditionIs(conditions, 'Stalled', 'True');
 }
 
-export function isReady(object: KubeObject): boolean {
-  if (object.metadata['deletionTimestamp'] !== undefined) return false;
-  const spec = fields(object['spec']);
+const READY: Readiness = { state: 'ready' };
+const IN_PROGRESS: Readiness = { state: 'inProgress' };
+
+/** The condition's reason and message, as the controller wrote them. */
+const saidBy = (condition: Condition | undefined, fallback: string): string => {
+  const words = [condition?.reason, condition?.message].filter((w): w is string => typeof w === 'string' && w !== '');
+  return words.length > 0 ? words.join(': ') : fallback;
+};
+
+/** kstatus's Failed: the object's controller reports that it will not become ready (only once it has seen the latest spec). */
+function failure(object: KubeObject, status: Fields): string | undefined {
+  if (!isBuiltInGroup(object.apiVersion)) return undefined;
+  const conditions = conditionsOf(status);
+  switch (object.kind) {
+    case 'Deployment': {
+      const progressing = conditions.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+      return progressing === undefined ? undefined : `the rollout failed (${saidBy(progressing, 'ProgressDeadlineExceeded')})`;
+    }
+    case 'Job': {
+      const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
+      return failed === undefined ? undefined : `the Job failed (${saidBy(failed, 'Failed')})`;
+    }
+    case 'Pod':
+      return status['phase'] === 'Failed' ? `the Pod failed (${typeof status['reason'] === 'string' ? status['reason'] : 'phase Failed'})` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Ready, in progress, or failed: see the header. */
+export function readinessOf(object: KubeObject): Readiness {
+  if (object.metadata['deletionTimestamp'] !== undefined) return IN_PROGRESS;
   const status = fields(object['status']);
-  if (!caughtUp(object, status)) return false;
+  if (!caughtUp(object, status)) return IN_PROGRESS;
+  const failed = failure(object, status);
+  if (failed !== undefined) return { state: 'failed', reason: failed };
+  return ready(object, status) ? READY : IN_PROGRESS;
+}
+
+function ready(object: KubeObject, status: Fields): boolean {
+  const spec = fields(object['spec']);
   const wanted = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
   if (!isBuiltInGroup(object.apiVersion)) return conditionsReady(status);
   switch (object.kind) {

@@ -118,11 +118,27 @@ export interface InstanceRecord {
 
 /**
  * `binding`: its objects are being created (the intent, written first);
+ * `starting`: all created, waiting until they are ready (asynchronous binds
+ * only); `failed`: an asynchronous bind that did not succeed, its objects
+ * removed (those listed could not be yet), kept so late polls learn why;
  * `unbinding`: being removed; `revoked`: expired, its objects removed, the
  * record kept so the platform learns why. Absent: ready (records from
- * before per-binding objects).
+ * before per-binding objects). binding-lifecycle.ts moves between them.
  */
-export type BindingStatus = 'binding' | 'ready' | 'unbinding' | 'revoked';
+export type BindingStatus = 'binding' | 'starting' | 'ready' | 'failed' | 'unbinding' | 'revoked';
+
+/**
+ * The operation of a bind or unbind the platform was answered 202 for, and
+ * polls (binding last_operation). Synchronous binds and unbinds have none.
+ */
+export interface BindingOperation {
+  readonly id: string;
+  readonly type: 'bind' | 'unbind';
+  readonly state: OperationState;
+  readonly description?: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+}
 
 export interface BindingRecord {
   readonly schema: typeof RECORD_SCHEMA;
@@ -147,6 +163,8 @@ export interface BindingRecord {
   readonly renewBefore?: string;
   /** The binding this one rotates (OSB predecessor_binding_id). */
   readonly predecessorId?: string;
+  /** The asynchronous bind or unbind last answered 202 for; absent for synchronous ones. */
+  readonly operation?: BindingOperation;
 }
 
 export const bindingStatus = (record: BindingRecord): BindingStatus => record.status ?? 'ready';

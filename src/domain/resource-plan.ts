@@ -46,7 +46,11 @@ function render(
   const normalised = normaliseTemplate(template);
   if (!normalised.ok) return normalised;
   const rendered = substituteDeep(normalised.value, facts, missing);
-  if (!rendered.ok) return rendered;
+  if (!rendered.ok) {
+    // The provider's mistake names its ConfigMap; the caller's (a missing parameter) names only the caller's input.
+    const { kind, message } = rendered.error;
+    return err(kind === 'ConfigInvalid' ? domainError(kind, `resource ConfigMap ${template.source}: ${message}`) : rendered.error);
+  }
   const object = rendered.value as KubeObject;
   const named = object.metadata.namespace;
   if (named !== undefined && named !== target) {

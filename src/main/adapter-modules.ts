@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { ContainerModule } from 'inversify';
 import { HmacSecretGenerator, keyFromSecretOr } from '../adapters/crypto/hmac-secret-generator.js';
+import { HelmCommand } from '../adapters/helm/helm-command.js';
+import { MemoryHelmReleases } from '../adapters/helm/memory-helm-releases.js';
 import { MemoryCluster } from '../adapters/memory/memory-cluster.js';
 import { MemoryClusterApi } from '../adapters/memory/memory-cluster-api.js';
 import { MemoryConfigSource } from '../adapters/memory/memory-config-source.js';
@@ -21,12 +23,18 @@ import { TOKENS as T } from './tokens.js';
  * The fake cluster as ConfigSource, ClusterApi, KindResolver and SecretSource
  * (dev mode and tests), with every kind creatable (the fake cluster has no RBAC). Generated values use the key Secret if the manifests
  * have one, else a random key of this process: dev instances die with it.
+ * HelmReleases renders charts with the helm binary and applies them to the
+ * fake cluster (see MemoryHelmReleases for how that differs from helm).
  */
-export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: string, generationKeySecret = DEFAULT_GENERATION_KEY_SECRET) =>
+export const memoryClusterModule = (cluster: MemoryCluster, brokerNamespace: string, generationKeySecret = DEFAULT_GENERATION_KEY_SECRET, helmBinary = 'helm') =>
   new ContainerModule(({ bind }) => {
     const secrets = new MemorySecretSource(cluster, brokerNamespace);
+    const api = new MemoryClusterApi(cluster);
     bind(T.ConfigSource).toConstantValue(new MemoryConfigSource(cluster, brokerNamespace));
-    bind(T.ClusterApi).toConstantValue(new MemoryClusterApi(cluster));
+    bind(T.ClusterApi).toConstantValue(api);
+    bind(T.HelmReleases)
+      .toResolvedValue((logger: Logger) => new MemoryHelmReleases(api, new HelmCommand({ binary: helmBinary }), logger.child({ component: 'helm' })), [T.Logger])
+      .inSingletonScope();
     bind(T.KindResolver).toConstantValue(new MemoryKindResolver(cluster));
     bind(T.AccessReview).toConstantValue(new MemoryAccessReview());
     bind(T.SecretSource).toConstantValue(secrets);

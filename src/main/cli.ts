@@ -1,11 +1,12 @@
 /**
- * The `mesitis` command: broker verbs (dev, serve, validate, doctor) and the
+ * The `mesitis` command: broker verbs (dev, serve, validate, doctor, instances) and the
  * consumer verbs (src/adapters/cli); each verb has --help. Exit codes: 0 ok,
  * 1 problems found or failure, 2 usage error, 3 timed out waiting.
  */
 import { CONSUMER_COMMANDS } from '../adapters/cli/consumer-commands.js';
 import { runDev } from './dev-command.js';
 import { runDoctorCommand } from './doctor-command.js';
+import { runInstancesCommand } from './instances-command.js';
 import { UsageError } from './options.js';
 import { packageVersion } from './package-info.js';
 import { runServe } from './serve-command.js';
@@ -20,12 +21,15 @@ Broker:
   serve      run the broker against a real cluster (in a pod, or with KUBECONFIG)
   validate   check catalog and resource ConfigMaps offline (files or directories)
   doctor     list drift between records and cluster (orphans, missing objects, stuck operations); --fix repairs
+  instances  list a broker's instances: plan, maintenance level, upgrade available, who asked, since when
 
 Consumer (speak OSB to a broker for one consumer namespace; -n or the current kube context):
   catalog      list the services and plans the namespace may use
   provision    provision an instance of a plan and wait until it is ready
-  status       show an instance's last operation, service, plan and parameters
+  status       show an instance's last operation, service, plan, parameters and version (--binding: its expiry)
+  upgrade      move an instance to its plan's newest maintenance level (or --plan another) and wait
   bind         bind to an instance; --secret NAME writes the credentials to a Secret
+  rotate       replace a binding with a successor, rewriting its --secret in place, then unbind the old one
   unbind       remove a binding (and with --secret, its Secret)
   deprovision  deprovision an instance and wait until it is gone
 
@@ -38,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   serve: runServe,
   validate: runValidate,
   doctor: runDoctorCommand,
+  instances: runInstancesCommand,
   // Consumer verbs parse their own flags in src/adapters/cli: a client-side tool with nothing to wire.
   ...CONSUMER_COMMANDS,
 };

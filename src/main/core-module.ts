@@ -4,6 +4,7 @@
  */
 import { ContainerModule } from 'inversify';
 import { BindingCredentials } from '../application/binding-credentials.js';
+import { BindingWork } from '../application/binding-work.js';
 import type { Broker } from '../application/broker.js';
 import { CatalogService } from '../application/catalog-service.js';
 import { InstanceObjects } from '../application/instance-objects.js';
@@ -32,6 +33,7 @@ import { Deprovision } from '../application/use-cases/deprovision.js';
 import { FetchBinding } from '../application/use-cases/fetch-binding.js';
 import { FetchInstance } from '../application/use-cases/fetch-instance.js';
 import { Inventory } from '../application/use-cases/inventory.js';
+import { LastBindingOperation } from '../application/use-cases/last-binding-operation.js';
 import { LastOperation } from '../application/use-cases/last-operation.js';
 import { Provision } from '../application/use-cases/provision.js';
 import { Unbind } from '../application/use-cases/unbind.js';
@@ -79,6 +81,15 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
 
+  bind<BindingWork>(T.BindingWork)
+    .toResolvedValue(
+      (store: StateStore, cluster: ClusterApi, objects: InstanceObjects, records: InstanceRecords, credentials: BindingCredentials, catalog: CatalogService,
+        facts: TemplateFacts, logger: Logger, settings: BrokerSettings, runtime: Runtime) =>
+        new BindingWork(store, cluster, objects, records, credentials, catalog, facts, logger, settings, runtime),
+      [T.StateStore, T.ClusterApi, T.InstanceObjects, T.InstanceRecords, T.BindingCredentials, T.CatalogService, T.TemplateFacts, T.Logger, T.Settings, T.Runtime],
+    )
+    .inSingletonScope();
+
   bind<InstanceUpdate>(T.InstanceUpdate)
     .toResolvedValue(
       (store: StateStore, cluster: ClusterApi, records: InstanceRecords, catalog: CatalogService, facts: TemplateFacts, logger: Logger, settings: BrokerSettings,
@@ -91,31 +102,32 @@ export const coreModule = new ContainerModule(({ bind }) => {
     .toResolvedValue(
       (catalog: CatalogService, store: StateStore, records: InstanceRecords, objects: InstanceObjects, readiness: InstanceReadiness, removal: InstanceRemoval,
         jobs: OperationJobs, credentials: BindingCredentials, logger: Logger, settings: BrokerSettings, runtime: Runtime, facts: TemplateFacts,
-        updates: InstanceUpdate): Broker => ({
+        updates: InstanceUpdate, work: BindingWork): Broker => ({
         catalog,
         provision: new Provision(catalog, store, records, objects, jobs, logger, settings, runtime, facts),
         deprovision: new Deprovision(store, records, objects, removal, jobs, logger, settings, runtime),
         updateInstance: new UpdateInstance(records, catalog, updates, store, jobs, logger, settings, runtime),
         fetchInstance: new FetchInstance(records),
         lastOperation: new LastOperation(records, readiness, removal, updates),
-        bind: new Bind(catalog, store, records, credentials, settings, runtime, objects, facts),
-        unbind: new Unbind(store, objects, settings, runtime),
+        bind: new Bind(catalog, store, records, credentials, settings, runtime, objects, facts, work, jobs, logger),
+        unbind: new Unbind(store, objects, settings, runtime, work),
+        lastBindingOperation: new LastBindingOperation(store, work),
         fetchBinding: new FetchBinding(catalog, store, records, credentials),
-        inventory: new Inventory(store),
+        inventory: new Inventory(store, catalog),
       }),
       [T.CatalogService, T.StateStore, T.InstanceRecords, T.InstanceObjects, T.InstanceReadiness, T.InstanceRemoval,
-        T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime, T.TemplateFacts, T.InstanceUpdate],
+        T.OperationJobs, T.BindingCredentials, T.Logger, T.Settings, T.Runtime, T.TemplateFacts, T.InstanceUpdate, T.BindingWork],
     )
     .inSingletonScope();
   bind<BindingReconciler>(T.BindingReconciler)
     .toResolvedValue(
-      (store: StateStore, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, runtime: Runtime, catalog: CatalogService) =>
-        new BindingReconciler(store, objects, logger, settings, runtime, (instance) => {
+      (store: StateStore, work: BindingWork, logger: Logger, settings: BrokerSettings, runtime: Runtime, catalog: CatalogService) =>
+        new BindingReconciler(store, work, logger, settings, runtime, (instance) => {
           // An instance whose entry is gone may still hold bindings with objects: look.
           const entry = catalog.findPlan(instance.serviceId, instance.planId);
           return entry === undefined || hasBindingObjects(entry) || entry.bindingLifetime !== undefined;
         }),
-      [T.StateStore, T.InstanceObjects, T.Logger, T.Settings, T.Runtime, T.CatalogService],
+      [T.StateStore, T.BindingWork, T.Logger, T.Settings, T.Runtime, T.CatalogService],
     )
     .inSingletonScope();
   bind<OperationReconciler>(T.Reconciler)

@@ -34,6 +34,8 @@ Flags:
   --generation-key-secret NAME   the Secret in the manifests holding the key of
                          {{ generated.NAME }} values (default mesitis-generation-key; without
                          it, a random key of this process)
+  --helm-binary PATH     the helm that renders Helm-chart offerings for the fake cluster
+                         (default \`helm\` on PATH, or MESITIS_HELM)
   -h, --help             this text`;
 
 export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -56,7 +58,7 @@ export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<nu
   const logger = PinoLogger.create(options.logLevel);
   let broker: RunningBroker;
   try {
-    broker = await startBroker(options, [memoryClusterModule(cluster, namespace, options.generationKeySecret), stateModule(options.state)], logger);
+    broker = await startBroker(options, [memoryClusterModule(cluster, namespace, options.generationKeySecret, options.helmBinary), stateModule(options.state)], logger);
   } catch (error) {
     const listening = listenFailure(error, options);
     if (listening === undefined) throw error;

@@ -1,12 +1,14 @@
 /**
  * The real cluster as ConfigSource, ClusterApi, KindResolver, AccessReview,
- * SecretSource and ProblemReporter (and, with kubernetesStateModule, StateStore): what
+ * SecretSource, ProblemReporter and HelmReleases (through the helm binary,
+ * with the same identity) (and, with kubernetesStateModule, StateStore): what
  * `mesitis serve` runs with. One set of API clients (with its request
  * deadline) serves them all.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ContainerModule } from 'inversify';
 import { kubernetesApis, type ApiClientOptions, type KubernetesApis } from '../adapters/kubernetes/api-clients.js';
+import { CliHelmReleases } from '../adapters/helm/cli-helm-releases.js';
 import { KubernetesClusterApi } from '../adapters/kubernetes/kubernetes-cluster-api.js';
 import { informerConfigSource, type KubernetesConfigSource } from '../adapters/kubernetes/kubernetes-config-source.js';
 import { KubernetesEventReporter } from '../adapters/kubernetes/kubernetes-event-reporter.js';
@@ -31,6 +33,8 @@ export interface KubernetesModuleOptions {
   readonly generationKeySecret?: string;
   /** How often the broker's rights are reviewed again (tests shorten it; there is no flag). */
   readonly accessReview?: AccessReviewOptions;
+  /** The helm binary HelmReleases runs; default `helm` on PATH. */
+  readonly helmBinary?: string;
 }
 
 /** The clients the four adapters share; not a port, so private to this module. */
@@ -51,6 +55,9 @@ export const kubernetesModule = (options: KubernetesModuleOptions) =>
       .inSingletonScope();
     bind(T.ClusterApi)
       .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesClusterApi(apis, logger), [APIS, T.Logger])
+      .inSingletonScope();
+    bind(T.HelmReleases)
+      .toResolvedValue((logger: Logger) => new CliHelmReleases({ binary: options.helmBinary ?? 'helm', kubeConfig: config }, logger.child({ component: 'helm' })), [T.Logger])
       .inSingletonScope();
     bind(T.KindResolver)
       .toResolvedValue((apis: KubernetesApis, logger: Logger) => new KubernetesKindResolver(apis, logger.child({ component: 'discovery' })), [APIS, T.Logger])

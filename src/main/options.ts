@@ -31,6 +31,8 @@ export interface BrokerOptions {
   readonly shutdownGraceMs: number;
   /** The Secret in the broker namespace holding the key generated values derive from. */
   readonly generationKeySecret: string;
+  /** The helm binary Helm-chart offerings run: a path, or a name looked up on PATH. */
+  readonly helmBinary: string;
 }
 
 /** The chart's name for it when the release is called mesitis; MESITIS_GENERATION_KEY_SECRET names another. */
@@ -62,6 +64,7 @@ export const BROKER_FLAGS = {
   'readiness-timeout': { type: 'string' },
   'log-level': { type: 'string' },
   'generation-key-secret': { type: 'string' },
+  'helm-binary': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -132,5 +135,6 @@ export function brokerOptions(mode: 'dev' | 'serve', args: string[], env: NodeJS
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: integer('MESITIS_SHUTDOWN_GRACE_SECONDS', env['MESITIS_SHUTDOWN_GRACE_SECONDS'], 25) * 1000,
     generationKeySecret: values['generation-key-secret'] ?? env['MESITIS_GENERATION_KEY_SECRET'] ?? DEFAULT_GENERATION_KEY_SECRET,
+    helmBinary: values['helm-binary'] || env['MESITIS_HELM'] || 'helm',
   };
 }

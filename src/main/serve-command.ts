@@ -40,6 +40,8 @@ Flags:
   --generation-key-secret NAME   the Secret in the broker namespace holding the key of
                          {{ generated.NAME }} values (default mesitis-generation-key, or
                          MESITIS_GENERATION_KEY_SECRET)
+  --helm-binary PATH     the helm (4) that Helm-chart offerings run (default \`helm\` on PATH,
+                         or MESITIS_HELM; the image has one in /usr/local/bin)
   -h, --help             this text`;
 
 const fail = (message: string, code: number): number => {
@@ -70,7 +72,10 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
   if (!authEnabled(options.auth)) logger.warn('authentication is OFF (--insecure-no-auth): anyone who can reach the broker can provision');
   const instance = env['POD_NAME'] ?? env['HOSTNAME'];
   const state = options.state.kind === 'kubernetes' ? kubernetesStateModule(namespace) : stateModule(options.state);
-  const modules = [kubernetesModule({ config: kube.value.config, namespace, generationKeySecret: options.generationKeySecret, ...(instance ? { instance } : {}) }), state];
+  const modules = [
+    kubernetesModule({ config: kube.value.config, namespace, generationKeySecret: options.generationKeySecret, helmBinary: options.helmBinary, ...(instance ? { instance } : {}) }),
+    state,
+  ];
   let broker;
   try {
     broker = await startBroker(options, modules, logger);

@@ -10,6 +10,8 @@ export const VALIDATE_HELP = `Usage: mesitis validate [flags] FILE|DIR...
 
 Checks catalog-entry and resource ConfigMaps in manifests without a cluster:
 every problem is printed with the ConfigMap's name and the field at fault.
+Each dedicated entry's templates are rendered with stand-in values, for an
+instance and, with a bindingLabelSelector, for a binding.
 ConfigMaps the broker would skip (disabled entries, a mesitis/kind that looks
 like a misspelt catalog-entry, Mesitis labels without mesitis/kind) are
 printed as notices. Exit code 1 when there is any problem; notices alone

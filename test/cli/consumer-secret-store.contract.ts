@@ -10,6 +10,8 @@ export interface SecretStoreSubject {
   readonly namespace: string;
   /** Creates a Secret the store did not write, with these labels. */
   plant(name: string, labels: Record<string, string>): Promise<void>;
+  /** Adds a label to an existing Secret, as its owner might (for a reloader, say). */
+  plantLabel(name: string, key: string, value: string): Promise<void>;
   /** The Secret as the cluster holds it (data decoded), or undefined. */
   read(name: string): Promise<{ labels: Record<string, string>; data: Record<string, string> } | undefined>;
   cleanup(): Promise<void>;
@@ -60,6 +62,30 @@ export function describeConsumerSecretStore(name: string, makeSubject: () => Pro
       expect(await subject.store.delete(target('creds'))).to.deep.equal({ ok: true, value: 'deleted' });
       expect(await subject.read('creds')).to.equal(undefined);
       expect(await subject.store.delete(target('creds'))).to.deep.equal({ ok: true, value: 'absent' });
+    });
+
+    it('hands its Secret over to a successor binding in place: its credentials and labels, other labels kept', async () => {
+      await subject.store.write(target('creds'), { username: 'u-old', password: 'old' });
+      await subject.plantLabel('creds', 'team', 'reports');
+      expect(await subject.store.handOver(target('creds'), 'b-2', { username: 'u-new', password: 'new' })).to.deep.equal({ ok: true, value: 'replaced' });
+      const secret = await subject.read('creds');
+      expect(secret?.data).to.deep.equal({ username: 'u-new', password: 'new' });
+      expect(secret?.labels).to.deep.include({ 'mesitis/binding': 'b-2', 'mesitis/instance': 'i-1', team: 'reports' });
+      expect(await subject.store.check(target('creds', 'b-2'))).to.deep.equal({ ok: true, value: 'ours' });
+      expect((await subject.store.check(target('creds'))).ok, 'the predecessor no longer holds it').to.equal(false);
+    });
+
+    it('refuses to hand over an absent Secret, a foreign one or another binding\'s, changing nothing', async () => {
+      const absent = await subject.store.handOver(target('nothing'), 'b-2', { a: 'b' });
+      expect(!absent.ok && absent.error).to.contain(`Secret ${subject.namespace}/nothing does not exist`);
+      expect(await subject.read('nothing')).to.equal(undefined);
+      await subject.plant('foreign', { app: 'theirs' });
+      const foreign = await subject.store.handOver(target('foreign'), 'b-2', { a: 'b' });
+      expect(!foreign.ok && foreign.error).to.contain('not managed by mesitis');
+      await subject.store.write(target('other', 'b-other'), { a: 'b' });
+      const other = await subject.store.handOver(target('other'), 'b-2', { a: 'c' });
+      expect(!other.ok && other.error).to.contain('binding b-other of instance i-1');
+      expect(await subject.read('other')).to.deep.include({ data: { a: 'b' } });
     });
 
     it('recognises its Secret when the ids are not valid label values (hashed labels)', async () => {

@@ -5,7 +5,7 @@
  */
 import { err, ok, type Result } from '../../src/domain/result.js';
 import {
-  belongsTo, credentialStrings, describeTarget, ownerOf, secretLabels, type ConsumerSecretStore, type SecretTarget,
+  absentForHandOver, belongsTo, credentialStrings, describeTarget, ownerOf, secretLabels, type ConsumerSecretStore, type SecretTarget,
 } from '../../src/adapters/cli/consumer-secret.js';
 
 export interface FakeSecret {
@@ -40,6 +40,16 @@ export class FakeConsumerSecretStore implements ConsumerSecretStore {
     if (!belongsTo(existing.labels, target)) return this.refuse(target, existing);
     this.secrets.delete(this.key(target));
     return ok('deleted');
+  }
+
+  async handOver(target: SecretTarget, successorBindingId: string, credentials: Readonly<Record<string, unknown>>): Promise<Result<'replaced', string>> {
+    if (this.failWrites !== undefined) return err(this.failWrites);
+    const existing = this.secrets.get(this.key(target));
+    if (!existing) return err(absentForHandOver(target));
+    if (!belongsTo(existing.labels, target)) return this.refuse(target, existing);
+    const labels = { ...existing.labels, ...secretLabels({ ...target, bindingId: successorBindingId }) };
+    this.secrets.set(this.key(target), { labels, data: credentialStrings(credentials) });
+    return ok('replaced');
   }
 
   /** A Secret someone else made. */

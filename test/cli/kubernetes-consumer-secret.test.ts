@@ -40,6 +40,10 @@ describe('consumer Secrets on a real kube-apiserver', function () {
       plant: async (name, labels) => {
         await admin.core.createNamespacedSecret({ namespace, body: { metadata: { name, labels }, stringData: { mine: 'not yours' } } });
       },
+      plantLabel: async (name, key, value) => {
+        const secret = await admin.core.readNamespacedSecret({ namespace, name });
+        await admin.core.replaceNamespacedSecret({ namespace, name, body: { ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, [key]: value } } } });
+      },
       read: async (name) => {
         try {
           const secret = await admin.core.readNamespacedSecret({ namespace, name });

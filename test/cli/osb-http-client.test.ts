@@ -57,7 +57,7 @@ describe('OSB HTTP client', () => {
     const client = new OsbHttpClient({ brokerUrl: stub.url, namespace: 'client-ns', auth: { kind: 'basic', username: 'u', password: 'p:w' } });
     await client.unbind('i/1', 'b 1', { serviceId: 's&1', planId: 'p-1' });
     expect(stub.requests[0]?.method).to.equal('DELETE');
-    expect(stub.requests[0]?.url).to.equal('/namespaces/client-ns/v2/service_instances/i%2F1/service_bindings/b%201?service_id=s%261&plan_id=p-1');
+    expect(stub.requests[0]?.url).to.equal('/namespaces/client-ns/v2/service_instances/i%2F1/service_bindings/b%201?service_id=s%261&plan_id=p-1&accepts_incomplete=true');
     expect(stub.requests[0]?.headers['authorization']).to.equal(`Basic ${Buffer.from('u:p:w').toString('base64')}`);
   });
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { ClusterApi } from '../../src/application/ports/cluster-api.js';
 import { refOf, type KubeObject, type ObjectRef } from '../../src/domain/kube-object.js';
-import { isReady } from '../../src/domain/readiness.js';
+import { readinessOf } from '../../src/domain/readiness.js';
 import type { Result } from '../../src/domain/result.js';
 
 export interface ClusterApiFixture {
@@ -264,6 +264,98 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
       });
     });
 
+    describe('apply (server-side apply as field manager mesitis, forced)', function () {
+      const settings = (ref: ObjectRef) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ref.namespace, name: ref.name });
+      const web = (image: string, podSpec: Record<string, unknown> = {}): KubeObject => ({
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns, labels: { app: 'web' } },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }], ...podSpec } } },
+      });
+      const podSpecOf = (o: KubeObject | undefined) => ((o?.['spec'] as { template: { spec: Record<string, unknown> } }).template.spec);
+
+      it('creates the object when absent and returns it as stored', async function () {
+        const applied = valueOf(await api.apply(configMap(ns, 'settings', { team: 'a' }, { greeting: 'hello' })));
+        expect(applied.metadata['uid']).to.be.a('string').and.not.equal('');
+        expect(applied.metadata.resourceVersion).to.be.a('string').and.not.equal('');
+        const read = valueOf(await api.get(settings(refOf(applied))));
+        expect(read?.metadata['uid']).to.equal(applied.metadata['uid']);
+        expect([read?.metadata.labels, read?.['data']]).to.deep.equal([{ team: 'a' }, { greeting: 'hello' }]);
+      });
+
+      it('changes the fields it names in place: same uid, a new resourceVersion, the fields it does not name kept', async function () {
+        const created = valueOf(await api.create(configMap(ns, 'settings', { team: 'a' }, { greeting: 'hello', note: 'set at create' })));
+        const applied = valueOf(await api.apply(configMap(ns, 'settings', { team: 'a' }, { greeting: 'bonjour' })));
+        expect(applied.metadata['uid']).to.equal(created.metadata['uid']);
+        expect(applied.metadata.resourceVersion).to.not.equal(created.metadata.resourceVersion);
+        const read = valueOf(await api.get(settings(refOf(created))));
+        expect(read?.['data']).to.deep.equal({ greeting: 'bonjour', note: 'set at create' });
+
+        // A workload's template changes in place too: what an upgrade's new image is.
+        const first = valueOf(await api.apply(web('registry.example.com/web:1.0.0')));
+        const second = valueOf(await api.apply(web('registry.example.com/web:2.0.0')));
+        expect(second.metadata['uid']).to.equal(first.metadata['uid']);
+        expect(second.metadata['generation']).to.be.greaterThan(first.metadata['generation'] as number);
+        expect(podSpecOf(valueOf(await api.get(refOf(first))))['containers']).to.deep.equal([{ ...(podSpecOf(second)['containers'] as object[])[0], image: 'registry.example.com/web:2.0.0' }]);
+      });
+
+      it('removes the fields an earlier apply set and this one no longer names (how an update puts the previous plan back)', async function () {
+        valueOf(await api.apply(configMap(ns, 'settings', { team: 'a', tier: 'web' }, { greeting: 'hello', extra: 'v2 only' })));
+        valueOf(await api.apply(configMap(ns, 'settings', { team: 'a' }, { greeting: 'hello' })));
+        const read = valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }));
+        expect([read?.metadata.labels, read?.['data']]).to.deep.equal([{ team: 'a' }, { greeting: 'hello' }]);
+
+        valueOf(await api.apply(web('registry.example.com/web:2.0.0', { nodeSelector: { pool: 'v2-only' } })));
+        const restored = valueOf(await api.apply(web('registry.example.com/web:1.0.0')));
+        expect(podSpecOf(restored)['nodeSelector']).to.equal(undefined);
+        expect(podSpecOf(valueOf(await api.get(refOf(restored))))['nodeSelector']).to.equal(undefined);
+      });
+
+      it('takes over an object someone else made (unlabelled, another tenant\'s): the fields it names become its own, theirs stay, the uid is theirs', async function () {
+        // The port's apply is forced by design; whoever calls it must know the object is theirs to change.
+        const theirs = valueOf(await api.create(configMap(ns, 'shared', { tenant: 'other' }, { theirs: 'kept', contested: 'theirs' })));
+        const applied = valueOf(await api.apply(configMap(ns, 'shared', { 'mesitis/instance': 'i-1' }, { contested: 'ours' })));
+        expect(applied.metadata['uid']).to.equal(theirs.metadata['uid']);
+        const read = valueOf(await api.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'shared' }));
+        expect(read?.metadata.labels).to.deep.equal({ tenant: 'other', 'mesitis/instance': 'i-1' });
+        expect(read?.['data']).to.deep.equal({ theirs: 'kept', contested: 'ours' });
+      });
+
+      it('refuses what a create would refuse, with the same kinds: an invalid object, a kind not served', async function () {
+        expect(errorKindOf(await api.apply(configMap(ns, 'Not_A_Valid_Name')))).to.equal('ConfigInvalid');
+        const widget: KubeObject = { apiVersion: 'mesitis-contract.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns } };
+        expect(errorKindOf(await api.apply(widget))).to.equal('ConfigInvalid');
+        expect(valueOf(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns, ''))).to.deep.equal([]);
+      });
+    });
+
+    describe('objects as written', function () {
+      // Fields whose wire names client-node's typed models spell otherwise (`_from`, `_default`): sent through
+      // the models, they were dropped on the way, and the NetworkPolicy below was stored open to every source.
+      const policy = (port: number): KubeObject => ({
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'clients-only', namespace: ns },
+        spec: {
+          podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'],
+          ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }], ports: [{ protocol: 'TCP', port }] }],
+        },
+      });
+      const limits = (): KubeObject => ({
+        apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'defaults', namespace: ns },
+        spec: { limits: [{ type: 'Container', default: { memory: '256Mi' }, defaultRequest: { memory: '128Mi' } }] },
+      });
+      const ingressOf = (o: KubeObject | undefined) => (o?.['spec'] as { ingress: unknown[] }).ingress;
+
+      it('creates, applies and reads back every field as written, whatever client-node\'s models call it', async function () {
+        const created = valueOf(await api.create(policy(5432)));
+        expect(ingressOf(created)).to.deep.equal(ingressOf(policy(5432)));
+        expect(ingressOf(valueOf(await api.get(refOf(created))))).to.deep.equal(ingressOf(policy(5432)));
+        valueOf(await api.apply(policy(5433)));
+        expect(ingressOf(valueOf(await api.get(refOf(created))))).to.deep.equal(ingressOf(policy(5433)));
+
+        valueOf(await api.apply(limits()));
+        const [listed] = valueOf(await api.list(limits(), ns, ''));
+        expect((listed?.['spec'] as { limits: unknown[] }).limits).to.deep.equal([{ type: 'Container', default: { memory: '256Mi' }, defaultRequest: { memory: '128Mi' } }]);
+      });
+    });
+
     describe('delete', function () {
       it("deletes once, then reports 'absent'", async function () {
         await api.create(configMap(ns, 'settings'));
@@ -327,10 +419,10 @@ export function describeClusterApi(name: string, makeFixture: () => Promise<Clus
       it('a Deployment is not ready until its status says so, and the status write is visible', async function () {
         const created = valueOf(await api.create(deployment(ns)));
         const ref = refOf(created);
-        expect(isReady(valueOf(await api.get(ref))!)).to.equal(false);
+        expect(readinessOf(valueOf(await api.get(ref))!).state).to.equal('inProgress');
         await fixture.setStatus(ref, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
         const read = valueOf(await api.get(ref))!;
-        expect(isReady(read)).to.equal(true);
+        expect(readinessOf(read).state).to.equal('ready');
         expect(read.metadata.resourceVersion).to.not.equal(created.metadata.resourceVersion);
       });
 

@@ -50,6 +50,26 @@ export function exampleBinding(instanceId: string, id: string, overrides: Partia
   };
 }
 
+/** A binding with objects of its own, as a bind records its intent: planned refs without uids, its own Secret, an expiry, a predecessor. */
+export function perBinding(instanceId: string, id: string, overrides: Partial<BindingRecord> = {}): BindingRecord {
+  return exampleBinding(instanceId, id, {
+    status: 'binding',
+    originatingIdentity: { platform: 'kubernetes', value: { username: 'bob', groups: ['ops'] } },
+    objects: [
+      { apiVersion: 'v1', kind: 'Secret', namespace: 'api-ns', name: `user-${id}` },
+      { apiVersion: 'example.com/v1', kind: 'DatabaseUser', namespace: 'api-ns', name: `user-${id}` },
+    ],
+    credentials: { kind: 'FromInstanceSecret', namespace: 'api-ns', secretName: `user-${id}`, keys: ['username', 'password'] },
+    expiresAt: '2026-02-01T00:00:00Z',
+    renewBefore: '2026-01-25T00:00:00Z',
+    predecessorId: 'b0',
+    ...overrides,
+  });
+}
+
+/** The binding's refs as recorded once created: each with the uid the apiserver gave it. */
+const withUids = (record: BindingRecord) => (record.objects ?? []).map((ref, index) => ({ ...ref, uid: `uid-${record.id}-${index}` }));
+
 /** The value of an ok result; fails the test with the error otherwise. */
 export function valueOf<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(`expected ok, got ${result.error.kind}: ${result.error.message}`);
@@ -209,6 +229,57 @@ export function describeStateStore(name: string, makeSubject: () => Promise<Stat
         expect(valueOf(await store.getBinding('i1', 'b2'))?.status).to.equal('binding');
       });
 
+      it('round-trips every field of a binding with objects of its own: status, objects, its Secret, expiry, predecessor', async function () {
+        valueOf(await store.createBinding(perBinding('i1', 'b1')));
+        expect(valueOf(await store.getBinding('i1', 'b1'))).to.deep.equal(perBinding('i1', 'b1'));
+        valueOf(await store.putBinding(perBinding('i1', 'b2', { status: 'ready', objects: withUids(perBinding('i1', 'b2')) })));
+        expect(valueOf(await store.getBinding('i1', 'b2'))).to.deep.equal(perBinding('i1', 'b2', { status: 'ready', objects: withUids(perBinding('i1', 'b2')) }));
+      });
+
+      it('puts the whole record over the stored one through a bind\'s life: what the new record leaves out is gone', async function () {
+        const bind = { id: 'op-b1', type: 'bind', state: 'in progress', description: 'creating', startedAt: '2026-01-01T00:00:00Z' } as const;
+        const intent = perBinding('i1', 'b1', { operation: bind });
+        const starting = { ...intent, status: 'starting' as const, objects: withUids(intent) };
+        const ready = { ...starting, status: 'ready' as const, operation: { ...bind, state: 'succeeded' as const, finishedAt: '2026-01-01T00:00:05Z' } };
+        const unbinding = { ...ready, status: 'unbinding' as const, operation: { ...bind, id: 'op-u1', type: 'unbind' as const } };
+        const failed = { ...unbinding, status: 'failed' as const, operation: { ...unbinding.operation, state: 'failed' as const } };
+        const { credentials: _c, renewBefore: _r, predecessorId: _p, operation: _o, ...revoked } = { ...ready, status: 'revoked' as const, objects: [] };
+        for (const record of [intent, starting, ready, unbinding, failed, revoked]) {
+          valueOf(await store.putBinding(record));
+          expect(valueOf(await store.getBinding('i1', 'b1')), record.status).to.deep.equal(record);
+          expect(valueOf(await store.listBindings('i1')), record.status).to.deep.equal([record]);
+        }
+      });
+
+      it('puts one binding without touching the instance\'s other bindings, the same binding id of another instance, or the instance record', async function () {
+        const revision = valueOf(await store.createInstance(exampleInstance('i1')));
+        valueOf(await store.createBinding(exampleBinding('i1', 'b1')));
+        valueOf(await store.createBinding(exampleBinding('i1', 'b2')));
+        valueOf(await store.createBinding(exampleBinding('i2', 'b1')));
+        valueOf(await store.putBinding(perBinding('i1', 'b1', { status: 'revoked' })));
+        expect(valueOf(await store.getBinding('i1', 'b2'))).to.deep.equal(exampleBinding('i1', 'b2'));
+        expect(valueOf(await store.getBinding('i2', 'b1'))).to.deep.equal(exampleBinding('i2', 'b1'));
+        expect(valueOf(await store.listBindings('i1')).map((record) => record.id).sort()).to.deep.equal(['b1', 'b2']);
+        expect(valueOf(await store.getInstance('i1'))).to.deep.equal({ record: exampleInstance('i1'), revision });
+        valueOf(await store.updateInstance(ready(exampleInstance('i1')), revision));
+      });
+
+      it('puts a binding again after it was deleted', async function () {
+        valueOf(await store.putBinding(perBinding('i1', 'b1')));
+        valueOf(await store.deleteBinding('i1', 'b1'));
+        valueOf(await store.putBinding(perBinding('i1', 'b1', { status: 'ready' })));
+        expect(valueOf(await store.getBinding('i1', 'b1'))?.status).to.equal('ready');
+        expect(valueOf(await store.listBindings('i1')).map((record) => record.id)).to.deep.equal(['b1']);
+      });
+
+      it('stores only what a binding record is: a value attached at runtime never reaches the store', async function () {
+        const carrying = { ...perBinding('i1', 'b1'), password: 'hunter2-runtime-value', credentials: { ...perBinding('i1', 'b1').credentials!, value: 'hunter2-runtime-value' } };
+        valueOf(await store.putBinding(carrying as BindingRecord));
+        valueOf(await store.createBinding({ ...exampleBinding('i1', 'b2'), token: 'hunter2-runtime-value' } as BindingRecord));
+        expect(valueOf(await store.getBinding('i1', 'b1'))).to.deep.equal(perBinding('i1', 'b1'));
+        expect(JSON.stringify(valueOf(await store.listBindings('i1')))).to.not.contain('hunter2');
+      });
+
       it('deletes a binding, and accepts deleting it again', async function () {
         valueOf(await store.createBinding(exampleBinding('i1', 'b1')));
         valueOf(await store.createBinding(exampleBinding('i1', 'b2')));
@@ -307,6 +378,14 @@ export function describeStateStore(name: string, makeSubject: () => Promise<Stat
       it('lets exactly one of ten simultaneous binding creates win', async function () {
         const results = await Promise.all(racers.map((n) => store.createBinding(exampleBinding('i1', 'b1', { appGuid: `app-${n}` }))));
         expect(results.filter((result) => result.ok)).to.have.length(1);
+      });
+
+      it('lets every one of ten simultaneous puts of an absent binding succeed, leaving one of them', async function () {
+        const results = await Promise.all(racers.map((n) => store.putBinding(perBinding('i1', 'b1', { appGuid: `app-${n}` }))));
+        results.forEach(valueOf);
+        const stored = valueOf(await store.getBinding('i1', 'b1'));
+        expect(racers.map((n) => `app-${n}`)).to.include(stored?.appGuid);
+        expect(valueOf(await store.listBindings('i1'))).to.have.length(1);
       });
 
       it('gives the lock to exactly one of ten simultaneous acquirers', async function () {

@@ -36,7 +36,7 @@ export interface TargetKind {
 /** The chart's default targetKinds: what examples/ creates. */
 export const DEFAULT_TARGET_KINDS: readonly TargetKind[] = [
   { apiGroup: '', resources: ['configmaps', 'secrets', 'services'] },
-  { apiGroup: 'apps', resources: ['deployments'] },
+  { apiGroup: 'apps', resources: ['deployments', 'statefulsets'] },
 ];
 
 /**

@@ -1,9 +1,11 @@
 /**
  * The Dockerfile, checked without a container engine: what it copies exists
- * (and is in the build context), it runs `mesitis serve` as a non-root
- * user, and the production image it describes, replayed into a temporary
- * directory (`npm ci --omit=dev` included), starts the broker, answers
- * /healthz and writes nothing to its own filesystem.
+ * (and is in the build context), it builds helm from its Go module, it runs
+ * `mesitis serve` as a non-root user, and the production image it
+ * describes, replayed into a temporary directory (`npm ci --omit=dev`
+ * included, the helm the tests build standing in for the helm stage),
+ * starts the broker, answers /healthz and writes nothing to its own
+ * filesystem.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -15,9 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { isDockerIgnored, last, parseCopy, parseDockerfile, splitFlags, words, type Stage } from '../support/dockerfile.js';
-import { cleanEnv, isCompileStage, replayImage, snapshot, type ReplayedImage } from '../support/image-replay.js';
+import { buildHelm, helmPrerequisite, helmVersion } from '../support/helm.js';
+import { cleanEnv, goBuildOf, isCompileStage, replayImage, snapshot, type ReplayedImage } from '../support/image-replay.js';
+import { requireOrSkip } from '../support/prerequisites.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const HELM_PACKAGE = 'helm.sh/helm/v4/cmd/helm';
 const SUPPORTED = new Set(['FROM', 'ARG', 'WORKDIR', 'COPY', 'RUN', 'ENV', 'USER', 'EXPOSE', 'ENTRYPOINT', 'CMD']);
 
 function run(command: string, args: string[], cwd: string): Promise<void> {
@@ -99,8 +104,20 @@ describe('Dockerfile', function () {
     expect(existsSync(join(REPO, 'dist/main/cli.js')), 'dist/main/cli.js after the build').to.equal(true);
   });
 
+  it('builds helm from the Go module in tools/helm in a stage of its own, and downloads no release binary', function () {
+    const helmStage = stages.find((s) => goBuildOf(s)?.target === HELM_PACKAGE);
+    expect(helmStage, `a stage running go build ${HELM_PACKAGE}`).to.not.equal(undefined);
+    const sources = helmStage!.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy).flatMap((c) => c.sources);
+    expect(sources).to.deep.equal(['tools/helm/go.mod', 'tools/helm/go.sum']);
+    expect(goBuildOf(helmStage!)!.args).to.include('-mod=readonly').and.include('-trimpath');
+    const everything = stages.flatMap((s) => s.instructions);
+    expect(everything.filter((i) => i.keyword === 'ADD' || /\b(curl|wget)\b|get\.helm\.sh|\.tar\.gz/.test(i.args)).map((i) => i.line), 'lines fetching binaries').to.deep.equal([]);
+    const copied = final.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy).filter((c) => c.from === helmStage!.name);
+    expect(copied).to.deep.equal([{ from: helmStage!.name, sources: [goBuildOf(helmStage!)!.output], dest: '/usr/local/bin/helm' }]);
+  });
+
   it('installs production dependencies only, from the lock file, without install scripts', function () {
-    const installs = stages.filter((s) => !isCompileStage(s)).flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN')).map((i) => splitFlags(i.args).rest);
+    const installs = stages.filter((s) => !isCompileStage(s) && goBuildOf(s) === undefined).flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN')).map((i) => splitFlags(i.args).rest);
     expect(installs).to.have.length.greaterThan(0);
     for (const command of installs) expect(command).to.match(/^npm ci\b/).and.include('--omit=dev').and.include('--ignore-scripts');
   });
@@ -124,13 +141,26 @@ describe('Dockerfile', function () {
     let image: ReplayedImage;
 
     before(async function () {
-      this.timeout(10 * 60_000); // npm ci
+      requireOrSkip(this, 'the replayed image (it needs helm)', helmPrerequisite());
+      this.timeout(20 * 60_000); // npm ci, and the first build of helm on a machine
       scratch = await mkdtemp(join(tmpdir(), 'mesitis-image-'));
-      image = await replayImage(stages, REPO, scratch);
+      image = await replayImage(stages, REPO, scratch, { [HELM_PACKAGE]: await buildHelm() });
     });
 
     after(async function () {
       if (scratch) await rm(scratch, { recursive: true, force: true });
+    });
+
+    it('has helm on PATH, the version tools/helm/go.mod pins', async function () {
+      const helm = image.hostPath('/usr/local/bin/helm');
+      const version = await new Promise<string>((resolve, reject) => {
+        const child = spawn(helm, ['version', '--short'], { env: cleanEnv({ HOME: scratch }), stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', () => resolve(out.trim()));
+      });
+      expect(version).to.match(new RegExp(`^${helmVersion().replace(/\./g, '\\.')}\\b`));
     });
 
     it('has no development dependencies', async function () {

@@ -9,7 +9,12 @@
  *   its own StorageClass (`kubernetes.io/no-provisioner`) for the claims to
  *   bind to; the PersistentVolume controller binds them, kwok runs the Pods;
  * - a custom resource of a CRD the test installs, ready when its Ready
- *   condition is True.
+ *   condition is True;
+ * - the examples' kv-store offering as examples/ writes it (moved to this
+ *   test's namespaces), its claim template given the test's StorageClass:
+ *   the cluster has no default class and no provisioner, so its claim
+ *   binds to the third hostPath PersistentVolume the test makes; its
+ *   generated password read through a binding.
  *
  * Every provider object lives in namespaces of this test's own, so the
  * catalogs other suites count are untouched.
@@ -19,13 +24,15 @@ import type { KubeConfig, KubernetesObject, V1PersistentVolumeClaim, V1StatefulS
 import { expect } from 'chai';
 import type { KubernetesApis } from '../../src/adapters/kubernetes/api-clients.js';
 import type { KubeObject } from '../../src/domain/kube-object.js';
+import { parse } from 'yaml';
+import { loadManifests } from '../../src/adapters/config/manifest-loader.js';
 import { instanceLabelValue } from '../../src/domain/resource-plan.js';
 import { shortId } from '../../src/domain/template-variables.js';
-import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
+import { REPO_ROOT, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
 import { applyObjects } from '../support/chart-rbac.js';
 import { defineCrd, deleteCrd, sendRaw } from '../support/custom-resources.js';
 import { osb, type OsbRequestOptions, type OsbResponse } from '../support/osb-client.js';
-import { adminApis, deleteNamespace, freshNamespace, kubeConfigFrom, requireTestClusterOrSkip, waitUntil } from '../support/real-cluster.js';
+import { adminApis, deleteNamespace, freshNamespace, kubeConfigFrom, requireTestClusterOrSkip, waitUntil, waitUntilGone } from '../support/real-cluster.js';
 import { READY_AFTER_ANNOTATION, sharedTestCluster } from '../support/test-cluster.js';
 import { customResourceDefinition } from '../contract/cluster-api.contract.js';
 
@@ -46,7 +53,7 @@ describe('any namespaced kind, provisioned by `mesitis serve` on the test cluste
   let consumer: string;
   const suffix = randomBytes(4).toString('hex');
   const storageClass = `mesitis-e2e-${suffix}`;
-  const volumes = [`mesitis-e2e-${suffix}-0`, `mesitis-e2e-${suffix}-1`];
+  const volumes = [`mesitis-e2e-${suffix}-0`, `mesitis-e2e-${suffix}-1`, `mesitis-e2e-${suffix}-2`];
   const database = customResourceDefinition('Namespaced', 'Database');
   const call = (method: string, path: string, options: OsbRequestOptions = {}): Promise<OsbResponse> => osb(broker.url, method, path, { auth: AUTH, ...options });
 
@@ -103,6 +110,21 @@ describe('any namespaced kind, provisioned by `mesitis serve` on the test cluste
     }),
   ];
 
+  /** The examples' kv-store entry and templates, in this test's namespaces; the claim template gets the test's StorageClass. */
+  const kvStoreOffering = async (): Promise<KubeObject[]> => {
+    const loaded = await loadManifests([`${REPO_ROOT}examples`], 'provider-ns');
+    const pick = (o: KubeObject) => o.metadata.name === 'wrapped-entry-data-kv-store' || o.metadata.labels?.['mesitis/offering'] === 'kv-store';
+    return loaded.objects.filter(pick).map((configMap) => {
+      const payload = parse((configMap['data'] as Record<string, string>)['wrapped-resource']!) as Record<string, any>;
+      if (configMap.metadata.name === 'wrapped-entry-data-kv-store') {
+        payload['whitelist'] = [consumer];
+        payload['provisiondata'].namespace = target;
+      }
+      if (payload['kind'] === 'StatefulSet') payload['spec'].volumeClaimTemplates[0].spec.storageClassName = storageClass;
+      return { ...configMap, metadata: { ...configMap.metadata, namespace: provider }, data: { 'wrapped-resource': JSON.stringify(payload) } };
+    });
+  };
+
   const statefulSet = (name: string) => admin.objects.read({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace: target } }) as Promise<V1StatefulSet>;
   const claim = (name: string) => admin.core.readNamespacedPersistentVolumeClaim({ namespace: target, name });
   const labelled = async (namespace: string, selector: string) => {
@@ -132,7 +154,9 @@ describe('any namespaced kind, provisioned by `mesitis serve` on the test cluste
       }) as KubernetesObject),
     ]);
     await defineCrd(adminConfig, admin, database.crd);
-    await applyObjects(adminConfig, [...storeOffering(), ...databaseOffering()] as KubernetesObject[]);
+    // The key the kv-store's generated password derives from, as deploy/README.md has kubectl users create it.
+    const generationKey = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mesitis-generation-key', namespace: provider }, stringData: { key: randomUUID() + randomUUID() } };
+    await applyObjects(adminConfig, [...storeOffering(), ...databaseOffering(), ...(await kvStoreOffering()), generationKey] as KubernetesObject[]);
     broker = await startBrokerProcess(['serve', '--kubeconfig', cluster.adminKubeconfig, '--namespace', provider, '--username', AUTH.username, '--password', AUTH.password, '--log-level', 'debug']);
   });
 
@@ -147,9 +171,9 @@ describe('any namespaced kind, provisioned by `mesitis serve` on the test cluste
     if (broker) expect(code, broker.output()).to.equal(0);
   });
 
-  it('serves both offerings: the StatefulSet plan and the custom resource plan', async () => {
+  it('serves the three offerings: the StatefulSet plans (the test\'s and the examples\' kv-store) and the custom resource plan', async () => {
     const catalog = await call('GET', '/v2/catalog');
-    expect((catalog.body.services as { name: string }[]).map((s) => s.name).sort(), broker.output()).to.deep.equal(['data-database', 'data-store']);
+    expect((catalog.body.services as { name: string }[]).map((s) => s.name).sort(), broker.output()).to.deep.equal(['data-database', 'data-kv-store', 'data-store']);
   });
 
   it('provisions a StatefulSet with its volume, a headless Service and a PVC: succeeded only once rolled out and Bound; deprovision leaves nothing', async () => {
@@ -183,7 +207,10 @@ describe('any namespaced kind, provisioned by `mesitis serve` on the test cluste
     expect(set.status?.currentRevision).to.equal(set.status?.updateRevision);
     const claims = await Promise.all([claim(`backup-${short}`), claim(`data-store-${short}-0`)]);
     expect(claims.map((c: V1PersistentVolumeClaim) => c.status?.phase)).to.deep.equal(['Bound', 'Bound']);
-    expect(claims.map((c) => c.spec?.volumeName).sort()).to.deep.equal([...volumes].sort());
+    // Two volumes of the test's own (the third is the kv-store's), one per claim.
+    const bound = claims.map((c) => c.spec?.volumeName);
+    expect(new Set(bound).size).to.equal(2);
+    expect(volumes).to.include.members(bound);
     const pods = await admin.core.listNamespacedPod({ namespace: target, labelSelector: `app=store-${short}` });
     expect(pods.items.map((p) => [p.metadata?.name, p.status?.phase])).to.deep.equal([[`store-${short}-0`, 'Running']]);
 
@@ -196,6 +223,39 @@ describe('any namespaced kind, provisioned by `mesitis serve` on the test cluste
     // Nothing the instance made is left: its objects, the StatefulSet's Pod, and both claims (the template's and the StatefulSet's).
     expect(await labelled(target, instanceSelector)).to.deep.equal([]);
     expect(await labelled(target, `app=store-${short}`)).to.deep.equal([]);
+  });
+
+  it('provisions the examples\' kv-store: the StatefulSet rolled out on its own claim, the generated password handed out by a binding; deprovision leaves nothing', async () => {
+    const id = randomUUID();
+    const short = shortId(id);
+    const base = `/v2/service_instances/${id}`;
+    const plan = ((await call('GET', '/v2/catalog')).body.services as { id: string; name: string; plans: { id: string }[] }[]).find((s) => s.name === 'data-kv-store')!;
+    const body = { service_id: plan.id, plan_id: plan.plans[0]!.id, ...PLATFORM_IDS, context: { platform: 'kubernetes', namespace: consumer, instance_name: 'e2e-kv' } };
+    const accepted = await call('PUT', `${base}?accepts_incomplete=true`, { body });
+    expect(accepted.status, JSON.stringify(accepted.body)).to.equal(202);
+    const done = await waitUntil('provisioned', () => call('GET', `${base}/last_operation`), (r) => r.body?.state !== 'in progress', { timeoutMs: 90_000, intervalMs: 200 });
+    expect(done.body.state, `${JSON.stringify(done.body)}\n${broker.output().slice(-3000)}`).to.equal('succeeded');
+
+    const set = await statefulSet(`kv-${short}`);
+    expect([set.status?.readyReplicas, set.status?.currentRevision]).to.deep.equal([1, set.status?.updateRevision]);
+    expect((await claim(`data-kv-${short}-0`)).status?.phase).to.equal('Bound');
+    const service = await admin.core.readNamespacedService({ namespace: target, name: `kv-${short}` });
+    expect(service.spec?.clusterIP).to.equal('None');
+
+    const binding = await call('PUT', `${base}/service_bindings/${randomUUID()}`, { body: { service_id: body.service_id, plan_id: body.plan_id } });
+    expect(binding.status, JSON.stringify(binding.body)).to.equal(201);
+    const secret = await admin.core.readNamespacedSecret({ namespace: target, name: `kv-${short}-auth` });
+    const password = Buffer.from(secret.data!['password']!, 'base64').toString('utf8');
+    expect(password).to.match(/^[A-Za-z0-9]{32}$/);
+    expect(binding.body.credentials).to.deep.include({ password, host: `kv-${short}.${target}.svc.cluster.local`, port: 6379 });
+
+    const deleted = await call('DELETE', `${base}?service_id=${body.service_id}&plan_id=${body.plan_id}&accepts_incomplete=true`);
+    expect([200, 202]).to.include(deleted.status);
+    await waitUntil('deprovisioned', () => call('GET', `${base}/last_operation`), (r) => r.status === 410, { timeoutMs: 90_000, intervalMs: 200 });
+    expect(await labelled(target, `mesitis/instance=${instanceLabelValue(id)}`)).to.deep.equal([]);
+    expect(await labelled(target, `app=kv-${short}`)).to.deep.equal([]);
+    // The claim is the StatefulSet controller's (whenDeleted: Delete): it goes with the StatefulSet, the volume's data with it.
+    await waitUntilGone(`claim data-kv-${short}-0`, () => claim(`data-kv-${short}-0`));
   });
 
   it('provisions a custom resource, ready once its Ready condition is True, and deprovisions it', async () => {

@@ -17,10 +17,11 @@ import { waitUntil } from '../support/real-cluster.js';
 import { sharedTestCluster, testClusterPrerequisite } from '../support/test-cluster.js';
 import { DEFAULT_TARGET_KINDS } from '../deploy/chart-expectations.js';
 
-const statefulSetTemplate = (name: string) => ({
-  apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name },
+// DaemonSets: a kind the chart's default targetKinds do not grant.
+const daemonSetTemplate = (name: string) => ({
+  apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name },
   spec: {
-    serviceName: name, replicas: 0, selector: { matchLabels: { app: name } },
+    selector: { matchLabels: { app: name } },
     template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'store', image: 'example/store:1' }] } },
   },
 });
@@ -42,7 +43,7 @@ describe('the broker refuses entries whose kinds the chart does not grant (SelfS
     this.timeout(30 * 60_000); // the first run on a machine builds the test cluster and helm
     ns = await faultNamespaces(await sharedTestCluster(), 'access');
     web = await createOffering(ns, { offering: 'web', objects: [configMapTemplate('web-{{ instance.shortId }}')] });
-    store = await createOffering(ns, { offering: 'store', objects: [statefulSetTemplate('store-{{ instance.shortId }}')] });
+    store = await createOffering(ns, { offering: 'store', objects: [daemonSetTemplate('store-{{ instance.shortId }}')] });
     broker = await startServe({ kubeconfig: ns.brokerKubeconfig(), namespace: ns.brokerNs }, [web.planId]);
   });
 
@@ -61,7 +62,7 @@ describe('the broker refuses entries whose kinds the chart does not grant (SelfS
     // Reviewed before the broker listens: no waiting needed.
     expect(await problems()).to.deep.equal([{
       source: store.entryName, field: 'provisiondata',
-      message: `resource ConfigMap store-t00: the broker may not create StatefulSet (apps/v1) in namespace ${ns.targetNs}: add {apiGroup: "apps", resources: [statefulsets]} to the chart's targetKinds`,
+      message: `resource ConfigMap store-t00: the broker may not create DaemonSet (apps/v1) in namespace ${ns.targetNs}: add {apiGroup: "apps", resources: [daemonsets]} to the chart's targetKinds`,
     }]);
     const catalog = await call(broker!.url, 'GET', '/v2/catalog');
     const plans = (catalog.body.services as { plans: { id: string }[] }[]).flatMap((s) => s.plans.map((p) => p.id));
@@ -72,7 +73,7 @@ describe('the broker refuses entries whose kinds the chart does not grant (SelfS
 
   it('serves the entry once the chart grants the kind and the configuration changes, and provisions it', async () => {
     await applyChartRbac(ns.cluster.adminKubeconfig, ns.brokerNs, {
-      targetNamespaces: [ns.targetNs], targetKinds: [...DEFAULT_TARGET_KINDS, { apiGroup: 'apps', resources: ['statefulsets'] }],
+      targetNamespaces: [ns.targetNs], targetKinds: [...DEFAULT_TARGET_KINDS, { apiGroup: 'apps', resources: ['daemonsets'] }],
     });
     // RBAC sends no event: a change of the catalog's ConfigMaps has the broker review its rights again (or the minute's refresh).
     await ns.admin.core.patchNamespacedConfigMap({ namespace: ns.brokerNs, name: store.entryName, body: [{ op: 'add', path: '/metadata/labels/touched', value: 'after-the-grant' }] });
@@ -86,7 +87,7 @@ describe('the broker refuses entries whose kinds the chart does not grant (SelfS
       const { last } = await pollLastOperation(() => broker!.url, path, (r) => r.body?.state !== 'in progress', 60_000);
       expect(last.body?.state, JSON.stringify(last.body)).to.equal('succeeded');
     }
-    const sets = await waitUntil('the StatefulSet', () => ns.admin.apps.listNamespacedStatefulSet({ namespace: ns.targetNs, labelSelector: 'app.kubernetes.io/managed-by=mesitis' }), (l) => l.items.length === 1);
+    const sets = await waitUntil('the DaemonSet', () => ns.admin.apps.listNamespacedDaemonSet({ namespace: ns.targetNs, labelSelector: 'app.kubernetes.io/managed-by=mesitis' }), (l) => l.items.length === 1);
     expect(sets.items[0]!.metadata!.name).to.match(/^store-/);
     const gone = await call(broker!.url, 'DELETE', `${path}?accepts_incomplete=true&${store.query}`);
     expect(gone.status, JSON.stringify(gone.body)).to.be.oneOf([200, 202]);

@@ -71,7 +71,7 @@ describe('mesitis command line', function () {
       const outcome = await mesitis('validate', 'examples', dir);
       expect(outcome.code).to.equal(1);
       expect(outcome.stdout).to.match(/problem +broken-entry \(provisiondata\.url\)/);
-      expect(outcome.stdout).to.contain('5 entries accepted');
+      expect(outcome.stdout).to.contain('7 entries accepted');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -136,9 +136,9 @@ data: { wrapped-resource: '{"apiVersion": "v1", "kind": "ConfigMap", "metadata":
         plans = catalog.services.flatMap((service) => service.plans);
       });
       expect(outcome.stderr).to.not.contain('cannot be read');
-      expect(plans).to.have.length(5);
+      expect(plans).to.have.length(7);
       expect(outcome.stdout).to.contain(`fake cluster loaded from ${join(REPO_ROOT, 'examples')}`);
-      expect(outcome.stdout).to.contain('catalog: 5 entries served, none refused');
+      expect(outcome.stdout).to.contain('catalog: 7 entries served, none refused');
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
@@ -149,7 +149,7 @@ data: { wrapped-resource: '{"apiVersion": "v1", "kind": "ConfigMap", "metadata":
     try {
       writeFileSync(join(dir, 'broken.yaml'), brokenEntry);
       const outcome = await devIn(REPO_ROOT, ['--manifests', 'examples', '--manifests', dir], async () => {});
-      expect(outcome.stdout).to.match(/catalog: 5 entries served, 1 entry REFUSED: curl -s http:\/\/127\.0\.0\.1:\d+\/admin\/catalog\/problems says why/);
+      expect(outcome.stdout).to.match(/catalog: 7 entries served, 1 entry REFUSED: curl -s http:\/\/127\.0\.0\.1:\d+\/admin\/catalog\/problems says why/);
       expect(outcome.stdout).to.contain('fake cluster loaded from examples, ');
     } finally {
       rmSync(dir, { recursive: true, force: true });

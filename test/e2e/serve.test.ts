@@ -23,7 +23,7 @@ import { adminApis, podsOf } from '../support/real-cluster.js';
 import { sharedTestCluster, testClusterPrerequisite, type TestCluster } from '../support/test-cluster.js';
 import { instanceLabelValue } from '../../src/domain/resource-plan.js';
 import { deriveServiceId } from '../../src/domain/catalog-entry.js';
-import { shortId } from '../../src/domain/template-variables.js';
+import { bindingShortId, shortId } from '../../src/domain/template-variables.js';
 
 const run = promisify(execFile);
 const PROVIDER = 'provider-ns';
@@ -94,31 +94,57 @@ describe('mesitis serve on the test cluster, with the chart\'s least-privilege R
   });
 
   it('serves the examples\' catalog, and only to callers with the credentials', async () => {
-    expect(await catalogNames()).to.deep.equal(['api-api-service', 'data-own-postgres', 'platform-time-service', 'weather-forecast-api']);
+    expect(await catalogNames()).to.deep.equal(['api-api-service', 'data-kv-store', 'data-own-postgres', 'platform-time-service', 'weather-forecast-api']);
     expect((await osb(broker.url, 'GET', '/v2/catalog')).status).to.equal(401);
     expect((await fetch(`${broker.url}/readyz`)).status).to.equal(200);
   });
 
-  it('hands out the generated password of the own-postgres example, read from the instance Secret in the target namespace under the chart RBAC', async () => {
+  it('gives each binding of the own-postgres example a user of its own under the chart RBAC, the owner password generated, no value logged or in an Event', async () => {
     const id = randomUUID();
     const body = { service_id: OWN_POSTGRES.service, plan_id: OWN_POSTGRES.plan, ...PLATFORM_IDS, context: { platform: 'kubernetes', namespace: CONSUMER } };
     const base = `/v2/service_instances/${id}`;
     const accepted = await call('PUT', `${base}?accepts_incomplete=true`, { body });
     expect(accepted.status, JSON.stringify(accepted.body)).to.equal(202);
     await until('provisioned', () => call('GET', `${base}/last_operation`), (r) => r.body?.state === 'succeeded', 60_000);
-    const binding = await call('PUT', `${base}/service_bindings/${randomUUID()}`, { body });
-    expect(binding.status, JSON.stringify(binding.body)).to.equal(201);
-    const secret = await admin.core.readNamespacedSecret({ namespace: TARGET, name: `pg-${shortId(id)}-credentials` });
-    const password = Buffer.from(secret.data!['password']!, 'base64').toString('utf8');
-    expect(password).to.match(/^[A-Za-z0-9]{32}$/);
-    expect(binding.body.credentials).to.deep.include({ username: 'app', password, host: `pg-${shortId(id)}.${TARGET}.svc.cluster.local`, port: 5432 });
-    expect(broker.output()).to.not.contain(password);
-    for (const namespace of [PROVIDER, TARGET]) {
-      const events = await admin.core.listNamespacedEvent({ namespace });
-      expect(JSON.stringify(events.items), `Events in ${namespace}`).to.not.contain(password);
+    const secretValue = async (name: string) =>
+      Buffer.from((await admin.core.readNamespacedSecret({ namespace: TARGET, name })).data!['password']!, 'base64').toString('utf8');
+    const owner = await secretValue(`pg-${shortId(id)}-credentials`);
+    expect(owner).to.match(/^[A-Za-z0-9]{32}$/);
+
+    const [first, second] = [randomUUID(), randomUUID()];
+    const bindings: { bindingId: string; user: string; password: string }[] = [];
+    for (const bindingId of [first, second]) {
+      const binding = await call('PUT', `${base}/service_bindings/${bindingId}`, { body });
+      expect(binding.status, JSON.stringify(binding.body)).to.equal(201);
+      const user = `pg-${shortId(id)}-user-${bindingShortId(id, bindingId)}`;
+      const password = await secretValue(user);
+      expect(binding.body.credentials).to.deep.include({ username: `u${bindingShortId(id, bindingId)}`, password, host: `pg-${shortId(id)}.${TARGET}.svc.cluster.local`, port: 5432 });
+      expect(binding.body.metadata.expires_at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      await admin.core.readNamespacedConfigMap({ namespace: TARGET, name: `pg-${shortId(id)}-role-${bindingShortId(id, bindingId)}` });
+      bindings.push({ bindingId, user, password });
+    }
+    const passwords = [owner, ...bindings.map((b) => b.password)];
+    expect(new Set(passwords).size).to.equal(3);
+    // A successor of the first, then the first unbound: its user's objects go, the second's stay.
+    const successor = await call('PUT', `${base}/service_bindings/${randomUUID()}`, { body: { ...body, predecessor_binding_id: first } });
+    expect(successor.status, JSON.stringify(successor.body)).to.equal(201);
+    passwords.push(successor.body.credentials.password);
+    expect(new Set(passwords).size).to.equal(4);
+    expect((await call('DELETE', `${base}/service_bindings/${first}?service_id=${OWN_POSTGRES.service}&plan_id=${OWN_POSTGRES.plan}`)).status).to.equal(200);
+    const gone = await admin.core.readNamespacedSecret({ namespace: TARGET, name: bindings[0]!.user }).then(() => false, () => true);
+    expect(gone, 'the unbound binding\'s Secret').to.equal(true);
+    expect(await secretValue(bindings[1]!.user)).to.equal(bindings[1]!.password);
+
+    for (const password of passwords) {
+      expect(broker.output()).to.not.contain(password);
+      for (const namespace of [PROVIDER, TARGET]) {
+        const events = await admin.core.listNamespacedEvent({ namespace });
+        expect(JSON.stringify(events.items), `Events in ${namespace}`).to.not.contain(password);
+      }
     }
     expect((await call('DELETE', `${base}?service_id=${OWN_POSTGRES.service}&plan_id=${OWN_POSTGRES.plan}&accepts_incomplete=true`)).status).to.equal(202);
     await until('deprovisioned', () => call('GET', `${base}/last_operation`), (r) => r.status === 410, 60_000);
+    expect(await objectsOf(TARGET, `mesitis/instance=${instanceLabelValue(id)}`)).to.deep.equal([]);
   });
 
   it('provisions a dedicated instance into the target namespace, labelled, ready when its Deployment is, gone after deprovision', async () => {

@@ -1,11 +1,12 @@
 /**
- * The `helm` binary for tests, built from its Go module (test/helm/go.mod)
- * once per machine into a cache directory outside the checkout, the way
- * test-cluster.ts builds kube-apiserver; and `helm template` on top of it.
+ * The `helm` binary for tests, built from the Go module the container image
+ * builds it from (tools/helm/go.mod) once per machine into a cache directory
+ * outside the checkout, the way test-cluster.ts builds kube-apiserver; and
+ * `helm template` on top of it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +17,16 @@ import { buildGoBinaryOnce, cachedGoBinaryPath, findOnPath, logToStderr, sourceH
 /** The repository's chart. */
 export const MESITIS_CHART_DIR = fileURLToPath(new URL('../../deploy/helm/mesitis/', import.meta.url));
 
-/** go.mod and go.sum of the module whose `tool` directive names helm's main package. */
-const HELM_SOURCE_DIR = fileURLToPath(new URL('../helm/', import.meta.url));
-const HELM_PACKAGE = 'helm.sh/helm/v3/cmd/helm';
-/** The Kubernetes version `helm template` assumes (.Capabilities.KubeVersion): the test apiserver's. */
-const KUBE_VERSION = { major: '1', minor: '36' };
+/** go.mod and go.sum of the module whose `tool` directive names helm's main package (the Dockerfile builds the same). */
+const HELM_SOURCE_DIR = fileURLToPath(new URL('../../tools/helm/', import.meta.url));
+const HELM_MODULE = 'helm.sh/helm/v4';
+const HELM_PACKAGE = `${HELM_MODULE}/cmd/helm`;
+/**
+ * The Kubernetes version `helm template` assumes (.Capabilities.KubeVersion):
+ * the test apiserver's. helm 4 takes it from its client-go version unless
+ * told with --kube-version.
+ */
+const KUBE_VERSION = '1.36';
 
 export interface KubernetesManifest {
   apiVersion: string;
@@ -51,21 +57,13 @@ export function helmPrerequisite(): string | undefined {
 /** helm's version from go.mod, stamped into the binary as its Makefile does. */
 export function helmVersion(): string {
   const goMod = readFileSync(join(HELM_SOURCE_DIR, 'go.mod'), 'utf8');
-  const match = /^\s*(?:require\s+)?helm\.sh\/helm\/v3\s+(v\S+)/m.exec(goMod);
-  if (!match?.[1]) throw new Error(`no helm.sh/helm/v3 requirement in ${HELM_SOURCE_DIR}go.mod`);
+  const match = /^\s*(?:require\s+)?helm\.sh\/helm\/v4\s+(v\S+)/m.exec(goMod);
+  if (!match?.[1]) throw new Error(`no ${HELM_MODULE} requirement in ${HELM_SOURCE_DIR}go.mod`);
   return match[1];
 }
 
 function goBuildArgs(): string[] {
-  const ldflags = [
-    '-s -w',
-    `-X helm.sh/helm/v3/internal/version.version=${helmVersion()}`,
-    `-X helm.sh/helm/v3/internal/version.gitTreeState=clean`,
-    ...['pkg/chartutil', 'pkg/lint/rules'].flatMap((pkg) => [
-      `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=${KUBE_VERSION.major}`,
-      `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${KUBE_VERSION.minor}`,
-    ]),
-  ];
+  const ldflags = ['-s -w', `-X ${HELM_MODULE}/internal/version.version=${helmVersion()}`, `-X ${HELM_MODULE}/internal/version.gitTreeState=clean`];
   return ['build', '-v', '-mod=readonly', '-buildvcs=false', '-trimpath', `-ldflags=${ldflags.join(' ')}`];
 }
 
@@ -90,25 +88,48 @@ export function buildHelm(log: (line: string) => void = logToStderr, options: { 
 
 const execFileAsync = promisify(execFile);
 
-/** `helm template` as text: what `helm template` prints, documents separated by `---`. */
-export async function helmTemplateText(chartDir: string, options: HelmTemplateOptions): Promise<string> {
+/**
+ * Runs the test helm with its cache, config and data directories in a
+ * throwaway directory (so nothing leaks into the user's), `work` standing for
+ * that directory in args; returns stdout, throws with stderr.
+ */
+export async function runTestHelm(args: (work: string) => string[], env: Record<string, string> = {}): Promise<string> {
   const helm = await buildHelm();
   const dir = await mkdtemp(join(tmpdir(), 'mesitis-helm-'));
+  const argv = args(dir);
   try {
-    const valuesFile = join(dir, 'values.json'); // JSON is YAML: helm reads it with -f
-    await writeFile(valuesFile, JSON.stringify(options.values ?? {}));
-    const args = ['template', options.releaseName ?? 'mesitis', chartDir, '--namespace', options.namespace, '-f', valuesFile];
-    // helm keeps caches and config under HOME; point them at the temp dir so nothing leaks into the user's.
-    const env = { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') };
-    try {
-      const { stdout } = await execFileAsync(helm, args, { env, maxBuffer: 16 * 1024 * 1024 });
-      return stdout;
-    } catch (err) {
-      const stderr = (err as { stderr?: string }).stderr ?? '';
-      throw new Error(`helm ${args.join(' ')} failed: ${stderr.trim() || (err as Error).message}`);
-    }
+    const { stdout } = await execFileAsync(helm, argv, {
+      env: { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data'), ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    throw new Error(`helm ${argv.join(' ')} failed: ${stderr.trim() || (err as Error).message}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `helm template` as text: what `helm template` prints, documents separated by `---`. */
+export async function helmTemplateText(chartDir: string, options: HelmTemplateOptions): Promise<string> {
+  return runTestHelm((dir) => {
+    const valuesFile = join(dir, 'values.json'); // JSON is YAML: helm reads it with -f
+    writeFileSync(valuesFile, JSON.stringify(options.values ?? {}));
+    return ['template', options.releaseName ?? 'mesitis', chartDir, '--namespace', options.namespace, '--kube-version', KUBE_VERSION, '-f', valuesFile];
+  });
+}
+
+/** The chart directory as `helm package` packs it: the bytes a provider puts into a ConfigMap's binaryData. */
+export async function packageChart(chartDir: string): Promise<Uint8Array> {
+  const out = await mkdtemp(join(tmpdir(), 'mesitis-chart-'));
+  try {
+    await runTestHelm(() => ['package', chartDir, '--destination', out]);
+    const [archive] = (await readdir(out)).filter((name) => name.endsWith('.tgz'));
+    if (archive === undefined) throw new Error(`helm package wrote no .tgz for ${chartDir}`);
+    return new Uint8Array(await readFile(join(out, archive)));
+  } finally {
+    await rm(out, { recursive: true, force: true });
   }
 }
 

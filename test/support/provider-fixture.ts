@@ -109,3 +109,45 @@ export const kubernetesContext = (namespace: string, instanceName = 'my-instance
  * spec): Service Catalog sends the cluster id and the namespace's UID.
  */
 export const platformGuids = (namespace: string) => ({ organization_guid: 'cluster-1', space_guid: `uid-of-${namespace}` });
+
+export const PER_BINDING_PLAN = { long: 'plan-per-binding-1', short: 'plan-per-binding-short' } as const;
+
+/**
+ * A dedicated offering whose instance password is generated and whose
+ * bindings each get a user of their own (issue 13): binding templates make a
+ * Secret with a password generated for the binding and a ConfigMap that asks
+ * the service to accept that user. Two versions: bindings living 30 days,
+ * and bindings living one second, for a test to see one expire.
+ */
+export function perBindingOffering(): KubeObject[] {
+  const version = (name: string, uuid: string, bindingLifetime: string, renewBefore?: string) => entry(`entry-per-binding-${name}`, {
+    team: 'data', offering: 'own-users', description: 'A database with a user for each binding', uuid, version: name, whitelist: [NS.client],
+    provisionkind: 'ProvisionNewClusterObjects',
+    provisiondata: { namespace: NS.target, name: 'users-{{ instance.shortId }}', labelSelector: 'mesitis/offering=own-users', bindingLabelSelector: 'mesitis/binding-of=own-users' },
+    credentialkind: 'CredentialFromInstanceSecret',
+    credentialdata: { secretname: 'users-{{ instance.shortId }}-{{ binding.shortId }}', keys: ['username', 'password'] },
+    bindingLifetime, ...(renewBefore !== undefined ? { renewBefore } : {}),
+  });
+  const bindingTemplate = (name: string, order: number, object: Record<string, unknown>): KubeObject => {
+    const made = template(name, 'own-users', order, object);
+    const { 'mesitis/offering': _offering, ...labels } = made.metadata.labels!;
+    return { ...made, metadata: { ...made.metadata, labels: { ...labels, 'mesitis/binding-of': 'own-users' } } };
+  };
+  return [
+    version('1', PER_BINDING_PLAN.long, '720h', '168h'),
+    version('short', PER_BINDING_PLAN.short, '1s'),
+    template('own-users-owner', 'own-users', 1, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'users-{{ instance.shortId }}-owner' },
+      stringData: { username: 'owner', password: '{{ generated.password length=32 }}' },
+    }),
+    template('own-users-service', 'own-users', 2, service('users-{{ instance.shortId }}')),
+    bindingTemplate('own-users-user', 1, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'users-{{ instance.shortId }}-{{ binding.shortId }}' },
+      stringData: { username: 'u{{ binding.shortId }}', password: '{{ generated.password length=32 }}' },
+    }),
+    bindingTemplate('own-users-role', 2, {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'users-{{ instance.shortId }}-role-{{ binding.shortId }}' },
+      data: { role: 'u{{ binding.shortId }}', passwordSecret: 'users-{{ instance.shortId }}-{{ binding.shortId }}' },
+    }),
+  ];
+}

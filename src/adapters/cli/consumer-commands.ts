@@ -8,8 +8,10 @@ import type { CliIo } from './cli-io.js';
 import type { ConsumerDeps } from './consumer-verb.js';
 import { runDeprovision } from './deprovision-command.js';
 import { runProvision } from './provision-command.js';
+import { runRotate } from './rotate-command.js';
 import { runStatus } from './status-command.js';
 import { runUnbind } from './unbind-command.js';
+import { runUpgrade } from './upgrade-command.js';
 
 type Verb = (args: string[], deps: ConsumerDeps) => Promise<number>;
 
@@ -28,7 +30,9 @@ export const CONSUMER_COMMANDS = {
   catalog: command(runCatalog),
   provision: command(runProvision),
   status: command(runStatus),
+  upgrade: command(runUpgrade),
   bind: command(runBind),
+  rotate: command(runRotate),
   unbind: command(runUnbind),
   deprovision: command(runDeprovision),
 } as const;

@@ -14,6 +14,10 @@ export type BrokerAuth =
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
   | { readonly kind: 'bearer'; readonly token: string };
 
+/** The Authorization header's value for the broker's credentials. */
+export const authorization = (auth: BrokerAuth): string =>
+  auth.kind === 'basic' ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : `Bearer ${auth.token}`;
+
 export interface ConsumerContext {
   readonly namespace: string;
   /**
@@ -39,7 +43,7 @@ export const DEFAULT_BROKER_URL = 'http://127.0.0.1:8080';
 /** OSB requires a non-empty organization_guid; a consumer without a kubeconfig still needs one. */
 export const DEFAULT_CLUSTER_ID = 'kubernetes';
 
-function brokerUrl(values: FlagValues, env: Env): Result<string, string> {
+function brokerUrl(values: Pick<FlagValues, 'broker-url'>, env: Env): Result<string, string> {
   const text = values['broker-url'] ?? env['MESITIS_URL'] ?? DEFAULT_BROKER_URL;
   let url: URL;
   try {
@@ -55,7 +59,7 @@ function brokerUrl(values: FlagValues, env: Env): Result<string, string> {
  * Basic or bearer, never both. A half given by flag may take the other half
  * from the environment, so the password can stay out of the process list.
  */
-function brokerAuth(values: FlagValues, env: Env): Result<BrokerAuth | undefined, string> {
+function brokerAuth(values: Pick<FlagValues, 'username' | 'password' | 'bearer-token' | 'token'>, env: Env): Result<BrokerAuth | undefined, string> {
   const basicFlag = values.username !== undefined || values.password !== undefined;
   // --token is the short name of --bearer-token (the broker's own flag): one value, under either name.
   if (values['bearer-token'] !== undefined && values.token !== undefined && values['bearer-token'] !== values.token) {
@@ -77,6 +81,20 @@ function brokerAuth(values: FlagValues, env: Env): Result<BrokerAuth | undefined
   return ok({ kind: 'basic', username, password });
 }
 
+/** Where the broker is and how to authenticate: what a provider's admin call needs too, without a consumer namespace. */
+export interface BrokerConnection {
+  readonly brokerUrl: string;
+  readonly auth?: BrokerAuth;
+}
+
+export function brokerConnection(values: Pick<FlagValues, 'broker-url' | 'username' | 'password' | 'bearer-token' | 'token'>, env: Env): Result<BrokerConnection, string> {
+  const url = brokerUrl(values, env);
+  if (!url.ok) return url;
+  const auth = brokerAuth(values, env);
+  if (!auth.ok) return auth;
+  return ok({ brokerUrl: url.value, ...(auth.value ? { auth: auth.value } : {}) });
+}
+
 export function consumerContext(values: FlagValues, env: Env): Result<ConsumerContext, string> {
   const kube = loadKubeConfig(values.kubeconfig, env);
   const namespace = values.namespace ?? currentNamespace(kube.config);
@@ -87,16 +105,13 @@ export function consumerContext(values: FlagValues, env: Env): Result<ConsumerCo
   if (!isDnsLabel(namespace)) return err(`"${namespace}" is not a namespace name`);
   const clusterId = values['cluster-id'] ?? env['MESITIS_CLUSTER_ID'] ?? currentCluster(kube.config) ?? DEFAULT_CLUSTER_ID;
   if (clusterId.trim() === '') return err('the cluster id must not be empty (--cluster-id or MESITIS_CLUSTER_ID)');
-  const url = brokerUrl(values, env);
-  if (!url.ok) return url;
-  const auth = brokerAuth(values, env);
-  if (!auth.ok) return auth;
+  const connection = brokerConnection(values, env);
+  if (!connection.ok) return connection;
   const kubeUser = currentUser(kube.config);
   return ok({
     namespace,
     clusterId,
-    brokerUrl: url.value,
-    ...(auth.value ? { auth: auth.value } : {}),
+    ...connection.value,
     ...(kubeUser !== undefined ? { kubeUser } : {}),
     ...(kube.config ? { kubeConfig: kube.config } : {}),
     ...(kube.problem !== undefined ? { kubeConfigProblem: kube.problem } : {}),

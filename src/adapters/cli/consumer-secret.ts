@@ -26,6 +26,12 @@ export interface ConsumerSecretStore {
   write(target: SecretTarget, credentials: Readonly<Record<string, unknown>>): Promise<Result<'created' | 'replaced', string>>;
   /** Deletes the Secret when it is this binding's; 'absent' when there is none; refuses any other Secret. */
   delete(target: SecretTarget): Promise<Result<'deleted' | 'absent', string>>;
+  /**
+   * Hands the Secret of `target`'s binding over to its successor, in place:
+   * same object (uid), the successor's credentials and labels, other labels
+   * and annotations kept. Refuses an absent Secret or any other binding's.
+   */
+  handOver(target: SecretTarget, successorBindingId: string, credentials: Readonly<Record<string, unknown>>): Promise<Result<'replaced', string>>;
 }
 
 /**
@@ -64,3 +70,7 @@ export function credentialStrings(credentials: Readonly<Record<string, unknown>>
 }
 
 export const describeTarget = (target: SecretTarget): string => `Secret ${target.namespace}/${target.name}`;
+
+/** Why a hand-over cannot start: there is no Secret to hand over. */
+export const absentForHandOver = (target: SecretTarget): string =>
+  `${describeTarget(target)} does not exist: there is nothing to rotate in place (bind with --secret to create it)`;

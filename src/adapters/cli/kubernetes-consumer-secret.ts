@@ -7,7 +7,9 @@
 import { ApiException, type CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { kubernetesApis } from '../kubernetes/api-clients.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import { belongsTo, credentialStrings, describeTarget, ownerOf, secretLabels, type ConsumerSecretStore, type SecretTarget } from './consumer-secret.js';
+import {
+  absentForHandOver, belongsTo, credentialStrings, describeTarget, ownerOf, secretLabels, type ConsumerSecretStore, type SecretTarget,
+} from './consumer-secret.js';
 
 const statusOf = (error: unknown): number | undefined => (error instanceof ApiException ? (error.code as number) : undefined);
 
@@ -91,6 +93,28 @@ export class KubernetesConsumerSecretStore implements ConsumerSecretStore {
       return ok('deleted');
     } catch (error) {
       return statusOf(error) === 404 ? ok('absent') : this.failure('delete', target, error);
+    }
+  }
+
+  async handOver(target: SecretTarget, successorBindingId: string, credentials: Readonly<Record<string, unknown>>): Promise<Result<'replaced', string>> {
+    const existing = await this.read(target);
+    if (!existing.ok) return existing;
+    if (existing.value === undefined) return err(absentForHandOver(target));
+    if (!belongsTo(existing.value.metadata?.labels, target)) return this.refuse(target, existing.value);
+    const successor = { ...target, bindingId: successorBindingId };
+    // A replace of the object read (its resourceVersion included): same uid, so
+    // mounted volumes update in place, and a Secret changed meanwhile is not overwritten.
+    const { stringData: _never, metadata: { managedFields: _managed, ...metadata } = {}, ...secret } = existing.value;
+    const body: V1Secret = {
+      ...secret,
+      metadata: { ...metadata, labels: { ...metadata.labels, ...secretLabels(successor) } },
+      data: this.manifest(successor, credentials).data ?? {},
+    };
+    try {
+      await this.core.replaceNamespacedSecret({ name: target.name, namespace: target.namespace, body });
+      return ok('replaced');
+    } catch (error) {
+      return this.failure('replace', target, error);
     }
   }
 

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import type { BrokerAuth } from './consumer-context.js';
+import { authorization, type BrokerAuth } from './consumer-context.js';
 import type { OsbFailure } from './osb-failure.js';
-import { AsyncAnswer, Binding, CatalogDocument, EmptyAnswer, ErrorBody, FetchedInstance, LastOperation } from './osb-responses.js';
+import { AsyncAnswer, BindAnswer, Binding, CatalogDocument, ErrorBody, FetchedInstance, LastOperation } from './osb-responses.js';
 
 export const OSB_API_VERSION = '2.17';
 /** Brokers must answer within 60 s (platforms give up then); a little more before calling it unreachable. */
@@ -44,10 +44,28 @@ export interface BindBody {
   readonly parameters: Readonly<Record<string, unknown>>;
 }
 
+/** PUT of a binding; in a rotation (OSB 2.17) it names the binding it succeeds. */
+export interface BindingBody extends BindBody {
+  readonly predecessor_binding_id?: string;
+}
+
 /** OSB requires organization_guid and space_guid on provision, though `context` supersedes them. */
 export interface ProvisionBody extends BindBody {
   readonly organization_guid: string;
   readonly space_guid: string;
+}
+
+/** PATCH of an instance: the plan to move to (or the same), the maintenance level to reach, and what the instance was. */
+export interface UpdateBody {
+  readonly service_id: string;
+  readonly plan_id: string;
+  readonly maintenance_info?: { readonly version: string };
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly previous_values: {
+    readonly service_id: string;
+    readonly plan_id: string;
+    readonly maintenance_info?: { readonly version: string };
+  };
 }
 
 type Query = Readonly<Record<string, string | undefined>>;
@@ -77,7 +95,7 @@ function parseJson(text: string): unknown {
 }
 
 /** undici hides the real reason (ECONNREFUSED, ...) in `cause`. */
-const networkReason = (error: unknown): string => {
+export const networkReason = (error: unknown): string => {
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;
   if ((error as Error).name === 'TimeoutError') return 'no answer in time';
   return cause?.code ?? cause?.message ?? (error as Error).message;
@@ -95,6 +113,10 @@ export class OsbHttpClient {
     return this.send('PUT', `/service_instances/${segment(instanceId)}`, { accepts_incomplete: 'true' }, body, AsyncAnswer);
   }
 
+  update(instanceId: string, body: UpdateBody): Promise<OsbResult<AsyncAnswer>> {
+    return this.send('PATCH', `/service_instances/${segment(instanceId)}`, { accepts_incomplete: 'true' }, body, AsyncAnswer);
+  }
+
   deprovision(instanceId: string, ids: PlanIds): Promise<OsbResult<AsyncAnswer>> {
     const query = { service_id: ids.serviceId, plan_id: ids.planId, accepts_incomplete: 'true' };
     return this.send('DELETE', `/service_instances/${segment(instanceId)}`, query, undefined, AsyncAnswer);
@@ -109,13 +131,24 @@ export class OsbHttpClient {
     return this.send('GET', `/service_instances/${segment(instanceId)}`, {}, undefined, FetchedInstance);
   }
 
-  bind(instanceId: string, bindingId: string, body: BindBody): Promise<OsbResult<Binding>> {
-    return this.send('PUT', `/service_instances/${segment(instanceId)}/service_bindings/${segment(bindingId)}`, {}, body, Binding);
+  /** 202 when the bind is asynchronous: poll bindingLastOperation, then fetchBinding. */
+  bind(instanceId: string, bindingId: string, body: BindingBody): Promise<OsbResult<BindAnswer>> {
+    return this.send('PUT', `/service_instances/${segment(instanceId)}/service_bindings/${segment(bindingId)}`, { accepts_incomplete: 'true' }, body, BindAnswer);
   }
 
-  unbind(instanceId: string, bindingId: string, ids: PlanIds): Promise<OsbResult<unknown>> {
-    const query = { service_id: ids.serviceId, plan_id: ids.planId };
-    return this.send('DELETE', `/service_instances/${segment(instanceId)}/service_bindings/${segment(bindingId)}`, query, undefined, EmptyAnswer);
+  bindingLastOperation(instanceId: string, bindingId: string, operation?: string, ids?: PlanIds): Promise<OsbResult<LastOperation>> {
+    const query = { operation, service_id: ids?.serviceId, plan_id: ids?.planId };
+    return this.send('GET', `/service_instances/${segment(instanceId)}/service_bindings/${segment(bindingId)}/last_operation`, query, undefined, LastOperation);
+  }
+
+  /** GET binding: credentials included; callers decide what of it to show. */
+  fetchBinding(instanceId: string, bindingId: string): Promise<OsbResult<Binding>> {
+    return this.send('GET', `/service_instances/${segment(instanceId)}/service_bindings/${segment(bindingId)}`, {}, undefined, Binding);
+  }
+
+  unbind(instanceId: string, bindingId: string, ids: PlanIds): Promise<OsbResult<AsyncAnswer>> {
+    const query = { service_id: ids.serviceId, plan_id: ids.planId, accepts_incomplete: 'true' };
+    return this.send('DELETE', `/service_instances/${segment(instanceId)}/service_bindings/${segment(bindingId)}`, query, undefined, AsyncAnswer);
   }
 
   private url(path: string, query: Query): string {
@@ -131,8 +164,7 @@ export class OsbHttpClient {
       Accept: 'application/json',
     };
     const { auth, kubeUser } = this.settings;
-    if (auth?.kind === 'basic') headers['Authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-    if (auth?.kind === 'bearer') headers['Authorization'] = `Bearer ${auth.token}`;
+    if (auth !== undefined) headers['Authorization'] = authorization(auth);
     if (kubeUser !== undefined) {
       headers['X-Broker-API-Originating-Identity'] = `kubernetes ${Buffer.from(JSON.stringify({ username: kubeUser })).toString('base64')}`;
     }

@@ -7,9 +7,13 @@ import * as t from 'io-ts';
 
 const JsonObject = t.UnknownRecord;
 
+/** OSB 2.15+: a plan's (and, 2.17+, an instance's) maintenance level. */
+export const MaintenanceInfo = t.intersection([t.type({ version: t.string }), t.partial({ description: t.string })]);
+export type MaintenanceInfo = t.TypeOf<typeof MaintenanceInfo>;
+
 export const CatalogPlan = t.intersection([
   t.type({ id: t.string, name: t.string, description: t.string }),
-  t.partial({ free: t.boolean, bindable: t.boolean, metadata: JsonObject }),
+  t.partial({ free: t.boolean, bindable: t.boolean, plan_updateable: t.boolean, maintenance_info: MaintenanceInfo, metadata: JsonObject }),
 ]);
 export type CatalogPlan = t.TypeOf<typeof CatalogPlan>;
 
@@ -34,7 +38,7 @@ export type LastOperation = t.TypeOf<typeof LastOperation>;
 
 export const FetchedInstance = t.intersection([
   t.type({ service_id: t.string, plan_id: t.string }),
-  t.partial({ parameters: JsonObject, dashboard_url: t.string }),
+  t.partial({ parameters: JsonObject, dashboard_url: t.string, maintenance_info: MaintenanceInfo }),
 ]);
 export type FetchedInstance = t.TypeOf<typeof FetchedInstance>;
 
@@ -44,10 +48,12 @@ export const Endpoint = t.intersection([
 ]);
 export type Endpoint = t.TypeOf<typeof Endpoint>;
 
-export const Binding = t.partial({ credentials: JsonObject, endpoints: t.array(Endpoint), metadata: JsonObject });
+export const Binding = t.partial({ credentials: JsonObject, endpoints: t.array(Endpoint), metadata: JsonObject, parameters: JsonObject });
 export type Binding = t.TypeOf<typeof Binding>;
 
-export const EmptyAnswer = t.unknown;
+/** PUT of a binding: 200/201 carry the binding, 202 (an asynchronous bind) only an operation. */
+export const BindAnswer = t.intersection([Binding, AsyncAnswer]);
+export type BindAnswer = t.TypeOf<typeof BindAnswer>;
 
 /** The OSB error body; every field optional, as the spec says. */
 export const ErrorBody = t.partial({ error: t.string, description: t.string, instance_usable: t.boolean, update_repeatable: t.boolean });

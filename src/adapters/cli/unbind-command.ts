@@ -3,13 +3,17 @@
  * consumer's Secret (only when it holds this binding) and then the binding.
  * The Secret goes first: if it cannot be removed, the binding stays too, and
  * the same command can simply be run again. A binding (or instance) that is
- * already gone is success with a note, for the same reason.
+ * already gone is success with a note, for the same reason. An unbind the
+ * broker finishes asynchronously (objects that take time to go) is waited
+ * for, with progress on stderr (binding-flow.ts).
  */
-import { EXIT, fail, failOsb, say, usage, type ExitCode } from './cli-io.js';
+import { reportBindingFailure, unbindAndWait, waitSettings } from './binding-flow.js';
+import { EXIT, fail, say, usage, type ExitCode } from './cli-io.js';
 import { describeTarget, type SecretTarget } from './consumer-secret.js';
 import { openSecretStore, runConsumerVerb, secretNameProblem, type ConsumerDeps, type ConsumerVerb, type VerbInvocation } from './consumer-verb.js';
-import { instancePlanIds, isGone, planFlagsProblem } from './instance-plan.js';
+import { instancePlanIds, planFlagsProblem } from './instance-plan.js';
 import { printJson } from './output.js';
+import { timeoutMs } from './verb-arguments.js';
 
 /** What happened to the binding: removed now, already gone, or gone with its instance. */
 type Unbound = 'removed' | 'binding gone' | 'instance gone';
@@ -33,7 +37,7 @@ function report(invocation: VerbInvocation, instanceId: string, bindingId: strin
 }
 
 export const unbindVerb: ConsumerVerb = {
-  syntax: { name: 'unbind', positionals: ['INSTANCE_ID', 'BINDING_ID'], flags: ['secret', 'service', 'plan'] },
+  syntax: { name: 'unbind', positionals: ['INSTANCE_ID', 'BINDING_ID'], flags: ['secret', 'service', 'plan', 'timeout'] },
   help: `Usage: mesitis unbind INSTANCE_ID BINDING_ID [--secret NAME] [flags]
 
 Removes a binding. With --secret, first deletes that Secret from the consumer
@@ -44,13 +48,16 @@ with exit code 0, so cleanup scripts can be run again.
 
 Flags:
   --secret NAME          the Secret "mesitis bind --secret" wrote
-  --service, --plan      name the instance's service and plan instead of asking the broker`,
+  --service, --plan      name the instance's service and plan instead of asking the broker
+  --timeout DURATION     how long to wait for an asynchronous unbind: 300 (seconds), 90s, 5m (default 300s)`,
 
   async run(invocation) {
     const { verb, values, positionals, client, context, io } = invocation;
     const [instanceId, bindingId] = [positionals[0]!, positionals[1]!];
     const flagsProblem = planFlagsProblem(invocation) ?? (values.secret !== undefined ? secretNameProblem(values.secret) : undefined);
     if (flagsProblem !== undefined) return usage(io, verb, flagsProblem);
+    const timeout = timeoutMs(values);
+    if (!timeout.ok) return usage(io, verb, timeout.error);
     const store = values.secret !== undefined ? openSecretStore(invocation) : undefined;
     if (store && !store.ok) return usage(io, verb, store.error);
 
@@ -62,10 +69,10 @@ Flags:
     if (removed && !removed.ok) return fail(io, verb, `${removed.error}; the binding was left as it is`);
     const secret = target && removed?.ok ? { target, outcome: removed.value } : undefined;
     if (!ids.ok) return report(invocation, instanceId, bindingId, 'instance gone', secret);
-    const answer = await client.unbind(instanceId, bindingId, ids.value);
-    if (!answer.ok && isGone(answer.error)) return report(invocation, instanceId, bindingId, 'binding gone', secret);
-    if (!answer.ok) return failOsb(io, verb, answer.error);
-    return report(invocation, instanceId, bindingId, 'removed', secret);
+    const binding = { instanceId, bindingId, ids: ids.value };
+    const answer = await unbindAndWait(client, binding, waitSettings(invocation, timeout.value));
+    if (!answer.ok) return reportBindingFailure(io, verb, binding, context.namespace, answer.error);
+    return report(invocation, instanceId, bindingId, answer.value === 'gone' ? 'binding gone' : 'removed', secret);
   },
 };
 

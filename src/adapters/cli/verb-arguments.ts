@@ -31,6 +31,8 @@ export const CONSUMER_FLAGS = {
   timeout: { type: 'string' },
   secret: { type: 'string' },
   'show-credentials': { type: 'boolean' },
+  binding: { type: 'string' },
+  'new-binding-id': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type FlagName = keyof typeof CONSUMER_FLAGS;

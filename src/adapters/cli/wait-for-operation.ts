@@ -1,5 +1,5 @@
 /**
- * Polls last_operation until an asynchronous provision or deprovision ends,
+ * Polls last_operation until an asynchronous provision, update or deprovision ends,
  * writing one progress line to stderr per poll, e.g.
  * `waiting for provision of i-1: in progress (12s)`. A broker that is briefly
  * away (restarting, behind a reloading proxy) does not end the wait; only
@@ -9,7 +9,7 @@ import { EXIT, fail, failOsb, type CliIo, type ExitCode } from './cli-io.js';
 import { describeOsbFailure, isStatus, type OsbFailure } from './osb-failure.js';
 import type { OsbHttpClient, PlanIds } from './osb-http-client.js';
 
-export type OperationKind = 'provision' | 'deprovision';
+export type OperationKind = 'provision' | 'deprovision' | 'update' | 'bind' | 'unbind';
 
 export interface Clock {
   now(): number;
@@ -25,6 +25,8 @@ export interface WaitRequest {
   readonly client: Pick<OsbHttpClient, 'lastOperation'>;
   readonly kind: OperationKind;
   readonly instanceId: string;
+  /** What progress lines name, e.g. "binding b-1 of i-1" (default the instance id); a binding's client polls its own last_operation. */
+  readonly subject?: string;
   /** The operation the 202 named, sent back so the broker can tell operations apart. */
   readonly operation?: string;
   readonly ids?: PlanIds;
@@ -50,7 +52,7 @@ export async function waitForOperation(request: WaitRequest): Promise<WaitOutcom
   const clock = request.clock ?? systemClock;
   const started = clock.now();
   const progress = (state: string, elapsed: number): void => {
-    request.io.err.write(`waiting for ${request.kind} of ${request.instanceId}: ${state} (${seconds(elapsed)})\n`);
+    request.io.err.write(`waiting for ${request.kind} of ${request.subject ?? request.instanceId}: ${state} (${seconds(elapsed)})\n`);
   };
   for (;;) {
     const polled = await request.client.lastOperation(request.instanceId, request.operation, request.ids);
@@ -60,9 +62,9 @@ export async function waitForOperation(request: WaitRequest): Promise<WaitOutcom
       const { state: current, description } = polled.value.body;
       if (current !== 'in progress') return { kind: current, ...(description !== undefined ? { description } : {}) };
       state = description !== undefined ? `in progress, ${description}` : 'in progress';
-    } else if (request.kind === 'deprovision' && isStatus(polled.error, 410)) {
+    } else if ((request.kind === 'deprovision' || request.kind === 'unbind') && isStatus(polled.error, 410)) {
       // 410 on last_operation is how OSB says an asynchronous delete has finished.
-      return { kind: 'succeeded', description: 'the instance is gone' };
+      return { kind: 'succeeded', description: request.kind === 'unbind' ? 'the binding is gone' : 'the instance is gone' };
     } else if (isTransient(polled.error)) {
       state = `${describeOsbFailure(polled.error)}; retrying`;
     } else {
@@ -75,8 +77,8 @@ export async function waitForOperation(request: WaitRequest): Promise<WaitOutcom
 }
 
 /** The message and exit code of a wait that did not succeed. */
-export function reportUnfinished(io: CliIo, verb: string, request: Pick<WaitRequest, 'kind' | 'instanceId'>, namespace: string, outcome: Exclude<WaitOutcome, { kind: 'succeeded' }>): ExitCode {
-  const what = `${request.kind} of ${request.instanceId}`;
+export function reportUnfinished(io: CliIo, verb: string, request: Pick<WaitRequest, 'kind' | 'instanceId' | 'subject'>, namespace: string, outcome: Exclude<WaitOutcome, { kind: 'succeeded' }>): ExitCode {
+  const what = `${request.kind} of ${request.subject ?? request.instanceId}`;
   switch (outcome.kind) {
     case 'failed':
       return fail(io, verb, `${what} failed: ${outcome.description ?? 'the broker gave no reason'}`);

@@ -47,6 +47,20 @@ export const FIELD_INTRODUCED_IN = {
   'error.update_repeatable': 16,
 } as const satisfies Readonly<Record<string, number>>;
 
+/**
+ * Behaviour (rather than a field) → the minor version that introduced it:
+ * a platform older than that is never offered it. Asynchronous bindings
+ * (binding last_operation, accepts_incomplete on bind and unbind) arrived
+ * in 2.14, rotation (predecessor_binding_id) in 2.17.
+ */
+export const FEATURE_INTRODUCED_IN = {
+  asyncBindings: 14,
+  bindingRotation: 17,
+} as const satisfies Readonly<Record<string, number>>;
+
+/** Whether a platform speaking `version` knows `feature`. */
+export const speaks = (version: ApiVersion, feature: keyof typeof FEATURE_INTRODUCED_IN): boolean => version.minor >= FEATURE_INTRODUCED_IN[feature];
+
 type VersionedObject = keyof typeof FIELD_INTRODUCED_IN extends `${infer O}.${string}` ? O : never;
 
 /** A copy of `body` without the fields of `object` that `version` does not define. */

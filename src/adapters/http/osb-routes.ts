@@ -10,7 +10,7 @@ import type { Caller } from '../../application/requests.js';
 import { domainError, type DomainError } from '../../domain/errors.js';
 import type { Result } from '../../domain/result.js';
 import type { BindingAnswer } from '../../application/binding-credentials.js';
-import { inDialect } from './api-version.js';
+import { inDialect, speaks } from './api-version.js';
 import { CatalogDocuments } from './catalog-view.js';
 import { sendFailure } from './error-table.js';
 import { BodyTooLarge, readJsonBody } from './json-body.js';
@@ -55,6 +55,17 @@ function requiredQuery(ctx: Context, ...names: string[]): DomainError | undefine
   const missing = names.filter((name) => typeof ctx.query[name] !== 'string' || ctx.query[name] === '');
   return missing.length > 0 ? domainError('InvalidRequest', `query parameter(s) required: ${missing.join(', ')}`) : undefined;
 }
+
+/** Optional query parameters that, when present, the spec says MUST be non-empty strings. */
+function malformedQuery(ctx: Context, ...names: string[]): DomainError | undefined {
+  const bad = names.filter((name) => ctx.query[name] !== undefined && (typeof ctx.query[name] !== 'string' || ctx.query[name] === ''));
+  return bad.length > 0 ? domainError('InvalidRequest', `query parameter(s) must be non-empty when present: ${bad.join(', ')}`) : undefined;
+}
+
+/** accepts_incomplete on a bind or unbind, which platforms older than 2.14 cannot poll for. */
+const bindingAcceptsIncomplete = (ctx: Context): boolean => acceptsIncomplete(ctx) && speaks(apiVersionOf(ctx), 'asyncBindings');
+
+const accepted = (operation: string): [number, unknown] => [202, { operation }];
 
 export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
   const router = new Router();
@@ -132,18 +143,29 @@ export function osbRouter(broker: Broker, bodyLimitBytes: number): Router {
     const result = await broker.bind.execute({
       instanceId: ctx.params['instanceId']!, bindingId: ctx.params['bindingId']!, serviceId: body.service_id, planId: body.plan_id,
       context: body.context, parameters: body.parameters ?? {}, appGuid: body.bind_resource?.app_guid ?? body.app_guid, caller,
-      acceptsIncomplete: acceptsIncomplete(ctx),
+      acceptsIncomplete: bindingAcceptsIncomplete(ctx),
       // Rotation arrived in 2.17: an older platform's stray field is ignored, as unknown fields are.
-      ...(body.predecessor_binding_id !== undefined && apiVersionOf(ctx).minor >= 17 ? { predecessorBindingId: body.predecessor_binding_id } : {}),
+      ...(body.predecessor_binding_id !== undefined && speaks(apiVersionOf(ctx), 'bindingRotation') ? { predecessorBindingId: body.predecessor_binding_id } : {}),
     });
-    reply(ctx, result, (answer) => [answer.outcome === 'created' ? 201 : 200, bindingBody(ctx, answer)]);
+    // A 202 carries the operation only: credentials come from GET once last_operation says succeeded.
+    reply(ctx, result, (answer) => (answer.outcome === 'accepted' ? accepted(answer.operation) : [answer.outcome === 'created' ? 201 : 200, bindingBody(ctx, answer)]));
   }));
 
   router.delete('/service_instances/:instanceId/service_bindings/:bindingId', handle('unbind', undefined, async (ctx, caller) => {
     const missing = requiredQuery(ctx, 'service_id', 'plan_id');
     if (missing) return fail(ctx, missing);
-    const result = await broker.unbind.execute({ instanceId: ctx.params['instanceId']!, bindingId: ctx.params['bindingId']!, caller });
-    reply(ctx, result, () => [200, {}]);
+    const result = await broker.unbind.execute({
+      instanceId: ctx.params['instanceId']!, bindingId: ctx.params['bindingId']!, caller, acceptsIncomplete: bindingAcceptsIncomplete(ctx),
+    });
+    reply(ctx, result, (answer) => (answer.outcome === 'accepted' ? accepted(answer.operation) : [200, {}]));
+  }));
+
+  router.get('/service_instances/:instanceId/service_bindings/:bindingId/last_operation', handle('binding-last-operation', undefined, async (ctx, caller) => {
+    // service_id, plan_id and operation are hints: checked for form only, the record decides.
+    const malformed = malformedQuery(ctx, 'service_id', 'plan_id', 'operation');
+    if (malformed) return fail(ctx, malformed);
+    const result = await broker.lastBindingOperation.execute({ instanceId: ctx.params['instanceId']!, bindingId: ctx.params['bindingId']!, caller });
+    reply(ctx, result, (status) => [200, inDialect('last_operation', status, apiVersionOf(ctx))]);
   }));
 
   router.get('/service_instances/:instanceId/service_bindings/:bindingId', handle('fetch-binding', undefined, async (ctx, caller) => {

@@ -7,13 +7,13 @@
  * cluster-wide, is the provider's configuration error, found before any
  * write.
  *
- * Objects cross the port as plain JSON. client-node hands back model
- * instances for the kinds it has models of (Date fields, undefined
- * members); their property names are the wire names, so a JSON round trip
- * gives the object as the server sent it, bar timestamp precision. Custom
- * resources come back as parsed.
+ * Objects cross the port as plain JSON, and go to the apiserver and come
+ * back as that JSON, never through client-node's typed models (which drop
+ * fields they do not know; see object-api.ts). Only the top-level metadata
+ * is parsed by a model (its timestamps become Dates), so a JSON round trip
+ * gives the object as the server sent it, bar timestamp precision.
  */
-import { Observable, PatchStrategy, type CoreV1Api, type KubernetesObject, type ObservableMiddleware } from '@kubernetes/client-node';
+import { Observable, type CoreV1Api, type KubernetesObject, type ObservableMiddleware } from '@kubernetes/client-node';
 import type { ClusterApi, DeleteOutcome } from '../../application/ports/cluster-api.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { groupOf } from '../../domain/built-in-kinds.js';
@@ -55,7 +55,7 @@ const deadline = (ms: number): ObservableMiddleware => ({
   post: (context) => new Observable(Promise.resolve(context)),
 });
 
-/** The wire form of a model instance; list items lack kind and apiVersion, so they are set from the type asked for. */
+/** Plain JSON (no Dates); list items lack kind and apiVersion, so they are set from the type asked for. */
 function plain(type: ObjectType, model: unknown): KubeObject {
   const object = JSON.parse(JSON.stringify(model)) as KubeObject;
   return { ...object, apiVersion: type.apiVersion, kind: type.kind };
@@ -80,7 +80,7 @@ export class KubernetesClusterApi implements ClusterApi {
     return this.call(action, async () => {
       const scope = await this.objects.scopeOf(object.apiVersion, object.kind);
       if (scope !== 'namespaced') return err(domainError('ConfigInvalid', unservable(ref, scope)));
-      return ok(plain(ref, await this.objects.create(structuredClone(object) as KubernetesObject)));
+      return ok(plain(ref, await this.objects.createJson(object as KubernetesObject)));
     }).then(flatten);
   }
 
@@ -92,10 +92,7 @@ export class KubernetesClusterApi implements ClusterApi {
     return this.call({ verb: 'update', what: describeRef(ref), namespace }, async () => {
       const scope = await this.objects.scopeOf(object.apiVersion, object.kind);
       if (scope !== 'namespaced') return err(domainError('ConfigInvalid', unservable(ref, scope)));
-      const applied = await this.objects.patch(
-        { ...structuredClone(object), metadata } as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply,
-      );
-      return ok(plain(ref, applied));
+      return ok(plain(ref, await this.objects.applyJson({ ...object, metadata } as KubernetesObject, FIELD_MANAGER, true)));
     }).then(flatten);
   }
 
@@ -103,7 +100,7 @@ export class KubernetesClusterApi implements ClusterApi {
     return this.call({ verb: 'read', what: describeRef(ref) }, async () => {
       if ((await this.objects.scopeOf(ref.apiVersion, ref.kind)) !== 'namespaced') return undefined;
       try {
-        return plain(ref, await this.objects.read(header(ref)));
+        return plain(ref, await this.objects.readJson(header(ref)));
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -137,7 +134,7 @@ export class KubernetesClusterApi implements ClusterApi {
     const what = `${type.kind} objects in namespace "${namespace}"${trimmed === '' ? '' : ` matching "${trimmed}"`}`;
     return this.call({ verb: 'list', what }, async () => {
       if ((await this.objects.scopeOf(type.apiVersion, type.kind)) !== 'namespaced') return [];
-      const list = await this.objects.list(type.apiVersion, type.kind, namespace, undefined, undefined, undefined, undefined, trimmed === '' ? undefined : trimmed);
+      const list = await this.objects.listJson(type.apiVersion, type.kind, namespace, trimmed === '' ? undefined : trimmed);
       return list.items.map((item) => plain(type, item)).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
     });
   }

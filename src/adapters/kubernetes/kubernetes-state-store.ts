@@ -128,12 +128,18 @@ export class KubernetesStateStore implements StateStore {
     const label = codec.bindingLabel(record.instanceId, record.id);
     const name = this.names.binding(record.instanceId, record.id);
     const body = this.configMap('binding', record.instanceId, name, codec.encodeBinding(record));
-    // No resourceVersion: unconditional, as the instance lock already orders binding writes.
-    const replaced = await attempt(() => this.core.replaceNamespacedConfigMap({ namespace: this.namespace, name, body }));
-    if (replaced.ok) return ok(undefined);
-    if (replaced.status !== 404) return err(this.failed(replaced.error, 'update', label));
-    const created = await attempt(() => this.core.createNamespacedConfigMap({ namespace: this.namespace, body }));
-    return created.ok ? ok(undefined) : err(this.failed(created.error, 'create', label));
+    // No resourceVersion: unconditional, as the instance lock already orders binding writes. A create
+    // that finds the record there after all (another put made it meanwhile) replaces it once more,
+    // as the other stores simply write over it.
+    for (let round = 0; round < 2; round++) {
+      const replaced = await attempt(() => this.core.replaceNamespacedConfigMap({ namespace: this.namespace, name, body }));
+      if (replaced.ok) return ok(undefined);
+      if (replaced.status !== 404) return err(this.failed(replaced.error, 'update', label));
+      const created = await attempt(() => this.core.createNamespacedConfigMap({ namespace: this.namespace, body }));
+      if (created.ok) return ok(undefined);
+      if (created.status !== 409) return err(this.failed(created.error, 'create', label));
+    }
+    return err(changedSinceRead(label));
   }
 
   async deleteBinding(instanceId: string, bindingId: string): Promise<Result<void>> {

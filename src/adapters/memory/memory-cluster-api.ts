@@ -8,7 +8,7 @@
 import type { ClusterApi, DeleteOutcome } from '../../application/ports/cluster-api.js';
 import { domainError, type DomainError } from '../../domain/errors.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
-import { refOf, type KubeObject, type ObjectRef, type ObjectType } from '../../domain/kube-object.js';
+import type { KubeObject, ObjectRef, ObjectType } from '../../domain/kube-object.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { ClusterFailure, MemoryCluster } from './memory-cluster.js';
 
@@ -32,11 +32,8 @@ export class MemoryClusterApi implements ClusterApi {
     return created.ok ? created : err(translate(created.error));
   }
 
-  /** No field ownership here: an apply replaces the stored object (its uid kept), or creates it. */
   async apply(object: KubeObject): Promise<Result<KubeObject>> {
-    const existing = this.cluster.get(refOf(object));
-    const { resourceVersion: _stale, ...metadata } = object.metadata;
-    const written = existing === undefined ? this.cluster.create({ ...object, metadata }) : this.cluster.replace({ ...object, metadata });
+    const written = this.cluster.apply(object);
     return written.ok ? written : err(translate(written.error));
   }
 

@@ -11,6 +11,7 @@ import { matchesSelector, type LabelSelector } from '../../domain/label-selector
 import { groupOf } from '../../domain/built-in-kinds.js';
 import type { KubeObject, ObjectType } from '../../domain/kube-object.js';
 import { err, ok, type Result } from '../../domain/result.js';
+import { applied, written, type FieldOwnership } from './field-ownership.js';
 import { isDnsLabel, validationProblems } from './object-validation.js';
 import { storedOnCreate, storedOnReplace } from './server-defaults.js';
 import { ServedKinds } from './served-kinds.js';
@@ -51,6 +52,8 @@ export class MemoryCluster {
   readonly kinds = new ServedKinds();
   /** namespace -> kind.group -> name -> object. A namespace exists exactly when it has an entry. */
   private readonly store = new Map<string, Map<string, Map<string, KubeObject>>>();
+  /** Who set which field of each stored object (see field-ownership.ts), by ownershipKey. */
+  private readonly owners = new Map<string, FieldOwnership>();
   private readonly watchers = new Set<(event: ClusterEvent) => void>();
   private lastResourceVersion = 0;
 
@@ -87,7 +90,7 @@ export class MemoryCluster {
   }
 
   /** Stores a new object in metadata.namespace; NotFound when the namespace does not exist, like the real server. */
-  create(object: KubeObject): Result<KubeObject, ClusterFailure> {
+  create(object: KubeObject, ownership?: FieldOwnership): Result<KubeObject, ClusterFailure> {
     const namespace = object.metadata.namespace;
     if (namespace === undefined || namespace === '') return failure('Invalid', 'metadata.namespace is required');
     const key = keyOf(object);
@@ -103,6 +106,7 @@ export class MemoryCluster {
     if (objects.has(key.name)) return failure('AlreadyExists', `${describeKey(key)} already exists`);
     const stored = storedOnCreate(structuredClone(object), { uid: randomUUID(), resourceVersion: this.nextResourceVersion(), now: this.now() });
     objects.set(key.name, stored);
+    this.owners.set(this.ownershipKey(key), ownership ?? written(object));
     this.emit('ADDED', stored);
     if (this.options.simulateControllers) {
       const settled = settledStatus(stored);
@@ -111,8 +115,26 @@ export class MemoryCluster {
     return ok(structuredClone(stored));
   }
 
+  /**
+   * Server-side apply, forced, by the one applier this cluster knows (see
+   * field-ownership.ts): creates the object when absent, else sets the
+   * fields it names, keeps those others set, and drops those it applied
+   * before and names no more.
+   */
+  apply(object: KubeObject): Result<KubeObject, ClusterFailure> {
+    const key = keyOf(object);
+    const previous = this.objectsOf(key.namespace, key)?.get(key.name);
+    const { resourceVersion: _ignored, ...metadata } = object.metadata;
+    const configuration = { ...object, metadata };
+    if (previous === undefined) return this.create(configuration, { applied: written(configuration).others, others: new Set() });
+    const ownership = this.owners.get(this.ownershipKey(key)) ?? { applied: new Set<string>(), others: new Set<string>() };
+    const next = applied(previous, ownership, configuration);
+    const { resourceVersion: _current, ...merged } = next.object.metadata;
+    return this.replace({ ...next.object, metadata: merged }, next.ownership);
+  }
+
   /** Replaces an existing object (an update); Conflict when a given resourceVersion is stale. */
-  replace(object: KubeObject): Result<KubeObject, ClusterFailure> {
+  replace(object: KubeObject, ownership?: FieldOwnership): Result<KubeObject, ClusterFailure> {
     const key = keyOf(object);
     const previous = this.objectsOf(key.namespace, key)?.get(key.name);
     if (previous === undefined) return failure('NotFound', `${describeKey(key)} not found`);
@@ -124,6 +146,8 @@ export class MemoryCluster {
     if (problems.length > 0) return failure('Invalid', `${describeKey(key)} is invalid: ${problems.join('; ')}`);
     const stored = storedOnReplace(previous, structuredClone(object), this.nextResourceVersion());
     this.objectsOf(key.namespace, key)!.set(key.name, stored);
+    const before = this.owners.get(this.ownershipKey(key));
+    this.owners.set(this.ownershipKey(key), ownership ?? written(object, before && { object: previous, ownership: before }));
     this.emit('MODIFIED', stored);
     if (this.options.simulateControllers) {
       // The simulated controllers roll a changed spec out at once, as they do a new one.
@@ -169,6 +193,7 @@ export class MemoryCluster {
     const object = objects?.get(key.name);
     if (objects === undefined || object === undefined) return failure('NotFound', `${describeKey(key)} not found`);
     objects.delete(key.name);
+    this.owners.delete(this.ownershipKey(key));
     this.emit('DELETED', object);
     return ok(structuredClone(object));
   }
@@ -193,6 +218,11 @@ export class MemoryCluster {
     let objects = kinds.get(storeKey);
     if (objects === undefined) kinds.set(storeKey, (objects = new Map()));
     return objects;
+  }
+
+  private ownershipKey(key: ObjectKey): string {
+    const group = key.apiVersion === undefined ? this.kinds.defaultGroup(key.kind) : groupOf(key.apiVersion);
+    return JSON.stringify([key.namespace, `${key.kind}.${group}`, key.name]);
   }
 
   /** One counter for every object, like etcd's revision: versions are unique and only go up. */

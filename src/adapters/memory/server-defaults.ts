@@ -76,12 +76,16 @@ export function storedOnCreate(object: KubeObject, facts: ServerFacts): KubeObje
   };
 }
 
-/** An update keeps what the server owns (identity, creation time, controller status) and bumps the version. */
+/** What metadata.generation counts: changes to anything but metadata and status. */
+const specOf = ({ metadata: _metadata, status: _status, ...content }: KubeObject): string => JSON.stringify(content);
+
+/** An update keeps what the server owns (identity, creation time, controller status) and bumps the version; the generation only when the spec changed. */
 export function storedOnReplace(previous: KubeObject, object: KubeObject, resourceVersion: string): KubeObject {
   const folded = withSpecDefaults(foldStringData(object));
   const { status, ...rest } = folded;
   const keepStatus = STATUS_OWNED_BY_CONTROLLERS.has(object.kind) ? previous['status'] : status;
-  const previousGeneration = typeof previous.metadata['generation'] === 'number' ? previous.metadata['generation'] : undefined;
+  const generation = typeof previous.metadata['generation'] === 'number' ? previous.metadata['generation'] : undefined;
+  const nextGeneration = generation === undefined || specOf(folded) === specOf(previous) ? generation : generation + 1;
   return {
     ...rest,
     ...(keepStatus !== undefined ? { status: keepStatus } : {}),
@@ -90,7 +94,7 @@ export function storedOnReplace(previous: KubeObject, object: KubeObject, resour
       uid: previous.metadata['uid'],
       creationTimestamp: previous.metadata['creationTimestamp'],
       resourceVersion,
-      ...(previousGeneration !== undefined ? { generation: previousGeneration + 1 } : {}),
+      ...(nextGeneration !== undefined ? { generation: nextGeneration } : {}),
     },
   };
 }

@@ -56,6 +56,18 @@ const OperationCodec = t.exact(
   ]),
 );
 
+const BindingOperationCodec = t.exact(
+  t.intersection([
+    t.type({
+      id: t.string,
+      type: oneOf(['bind', 'unbind'] as const),
+      state: oneOf(['in progress', 'succeeded', 'failed'] as const),
+      startedAt: t.string,
+    }),
+    t.partial({ description: t.string, finishedAt: t.string }),
+  ]),
+);
+
 const CredentialRefCodec = t.union([
   t.strict({ kind: t.literal('FromCatalog') }),
   t.strict({ kind: t.literal('FromClusterSecret'), secretName: t.string }),
@@ -130,9 +142,9 @@ export const BindingRecordCodec = t.exact(
     }),
     t.partial({
       appGuid: t.string, originatingIdentity: OriginatingIdentityCodec,
-      status: oneOf(['binding', 'ready', 'unbinding', 'revoked'] as const),
+      status: oneOf(['binding', 'starting', 'ready', 'failed', 'unbinding', 'revoked'] as const),
       objects: t.array(ObjectRefCodec), credentials: CredentialRefCodec,
-      expiresAt: t.string, renewBefore: t.string, predecessorId: t.string,
+      expiresAt: t.string, renewBefore: t.string, predecessorId: t.string, operation: BindingOperationCodec,
     }),
   ]),
 );

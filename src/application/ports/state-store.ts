@@ -39,7 +39,7 @@ export interface StateStore {
   getBinding(instanceId: string, bindingId: string): Promise<Result<BindingRecord | undefined>>;
   /** Stores a new binding; ConcurrencyError when one with that id exists for the instance. */
   createBinding(record: BindingRecord): Promise<Result<void>>;
-  /** Writes the binding whether or not it exists; only the holder of the instance's lock changes a binding. */
+  /** Writes the whole binding over any stored one (what it leaves out is gone), or creates it; only the holder of the instance's lock changes a binding. */
   putBinding(record: BindingRecord): Promise<Result<void>>;
   /** Removes the binding; ok when already absent. */
   deleteBinding(instanceId: string, bindingId: string): Promise<Result<void>>;

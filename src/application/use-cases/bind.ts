@@ -1,38 +1,37 @@
 /**
- * Bind: synchronous, as Kubernetes platforms expect. Credentials are derived
- * before anything is written, and only a reference is recorded. It runs
- * under the instance lock, so a deprovision either sees the binding (and
- * removes it) or has started first (and the bind is refused): no binding
- * record can outlive its instance.
- *
- * An entry with binding templates gives each binding objects of its own
- * (say a Secret with a generated password and the user that accepts it).
- * Their intent is recorded first (status `binding`, the planned refs), then
- * they are created, then the record is ready with their uids; a bind that
- * fails rolls back, and one interrupted by a crash is rolled back by the
- * binding reconciler (the platform never got its 201 and retries).
+ * Bind, synchronous where it can be, as Kubernetes platforms expect.
+ * Credentials are derived before anything is written, and only a reference
+ * is recorded. It runs under the instance lock, so a deprovision either sees
+ * the binding (and removes it) or has started first (and the bind is
+ * refused): no binding record can outlive its instance. An entry whose
+ * bindings have objects of their own is bound by bind-with-objects.ts,
+ * asynchronously when those objects need time to become ready.
  */
+import { isBinding } from '../../domain/binding-lifecycle.js';
 import { hasBindingObjects, type CatalogEntry } from '../../domain/catalog-entry.js';
-import { bindingCredentialRef, planBindingResources } from '../../domain/binding-plan.js';
 import { domainError } from '../../domain/errors.js';
-import { refOf, type KubeObject } from '../../domain/kube-object.js';
-import { takesTime } from '../../domain/readiness.js';
 import { bindingStatus, isProvisioning, RECORD_SCHEMA, sameBinding, type BindingRecord, type InstanceRecord } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import type { BindingAnswer, BindingCredentials } from '../binding-credentials.js';
-import { bindingMetadata, expiryOf, removeBindingObjects } from '../binding-objects.js';
+import { BindWithObjects, metadataOf, type BindAnswer } from '../bind-with-objects.js';
+import type { BindingCredentials } from '../binding-credentials.js';
+import { expiryOf } from '../binding-objects.js';
+import type { BindingWork } from '../binding-work.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { InstanceObjects } from '../instance-objects.js';
 import type { InstanceRecords } from '../instance-records.js';
+import type { OperationJobs } from '../operation-jobs.js';
+import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import { checkWhitelisted, consumerNamespace, visibleInView, type BindRequest } from '../requests.js';
 import { withInstanceLock, type HeldLock } from '../instance-lock.js';
 import type { BrokerSettings, Runtime } from '../settings.js';
 import type { TemplateFacts } from '../template-facts.js';
 
-export type BindAnswer = BindingAnswer & { readonly outcome: 'created' | 'exists' };
+export type { BindAnswer };
 
 export class Bind {
+  private readonly withObjects: BindWithObjects;
+
   constructor(
     private readonly catalog: CatalogService,
     private readonly store: StateStore,
@@ -40,9 +39,14 @@ export class Bind {
     private readonly credentials: BindingCredentials,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
-    private readonly objects: InstanceObjects,
-    private readonly templateFacts: TemplateFacts,
-  ) {}
+    objects: InstanceObjects,
+    templateFacts: TemplateFacts,
+    work: BindingWork,
+    jobs: OperationJobs,
+    logger: Logger,
+  ) {
+    this.withObjects = new BindWithObjects(catalog, store, credentials, objects, templateFacts, work, jobs, logger, runtime);
+  }
 
   async execute(request: BindRequest): Promise<Result<BindAnswer>> {
     const entry = this.catalog.findPlan(request.serviceId, request.planId);
@@ -55,10 +59,13 @@ export class Bind {
     // Refuse at once what the lock would only refuse later (an instance not usable now), then bind under the lock.
     const usable = await this.usableInstance(request);
     if (!usable.ok) return usable;
-    return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, (lock) => this.bindLocked(request, entry, lock));
+    // A repeat of an asynchronous bind still running is answered from the record: its job may hold the lock.
+    const running = await this.runningRepeat(request, usable.value);
+    if (running) return running;
+    return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, (lock, keep) => this.bindLocked(request, entry, lock, keep));
   }
 
-  private async bindLocked(request: BindRequest, entry: CatalogEntry, lock: HeldLock): Promise<Result<BindAnswer>> {
+  private async bindLocked(request: BindRequest, entry: CatalogEntry, lock: HeldLock, keep: () => void): Promise<Result<BindAnswer>> {
     const instance = await this.usableInstance(request);
     if (!instance.ok) return instance;
     const namespace = consumerNamespace(request.context, request.caller, instance.value.consumerNamespace);
@@ -69,87 +76,24 @@ export class Bind {
       return err(domainError('InvalidRequest', `instance ${request.instanceId} belongs to another namespace than "${namespace.value}"`));
     }
     const record = this.newRecord(request, namespace.value, entry);
-    if (hasBindingObjects(entry)) return this.bindWithObjects(request, entry, instance.value, record, lock);
+    if (hasBindingObjects(entry)) return this.withObjects.bind(request, entry, instance.value, record, { lock, keep });
     const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance.value);
     if (!answer.ok) return answer;
     const outcome = await this.remember(record);
     if (!outcome.ok) return outcome;
-    return ok({ ...answer.value, ...this.metadataOf(outcome.value.record), outcome: outcome.value.outcome });
+    return ok({ ...answer.value, ...metadataOf(outcome.value.record), outcome: outcome.value.outcome });
   }
 
-  /** A binding with objects of its own: recorded as intent, created, then recorded with their uids. */
-  private async bindWithObjects(
-    request: BindRequest, entry: CatalogEntry, instance: InstanceRecord, wanted: BindingRecord, lock: HeldLock,
-  ): Promise<Result<BindAnswer>> {
-    const existing = await this.store.getBinding(wanted.instanceId, wanted.id);
-    if (!existing.ok) return existing;
-    if (existing.value) return this.answerRepeat(entry, instance, existing.value, wanted);
-    const predecessor = await this.checkPredecessor(request);
-    if (!predecessor.ok) return predecessor;
-    const templates = this.catalog.catalog().templates;
-    const facts = await this.templateFacts.ofBinding(entry, templates, instance, wanted.id);
-    if (!facts.ok) return facts;
-    const plan = planBindingResources(entry, templates, facts.value);
-    if (!plan.ok) return plan;
-    const slow = plan.value.find((object) => takesTime(object));
-    if (slow) {
-      // Waiting for readiness needs an asynchronous bind (binding last_operation), which this broker does not offer yet.
-      return err(domainError(request.acceptsIncomplete ? 'Unsupported' : 'AsyncRequired', `this plan's bindings create a ${slow.kind}, which needs time to become ready`));
-    }
-    const ref = instance.pinned ? bindingCredentialRef(instance.pinned.credentials, facts.value) : ok(undefined);
-    if (!ref.ok) return ref;
-    const intent: BindingRecord = { ...wanted, status: 'binding', objects: plan.value.map(refOf), ...(ref.value ? { credentials: ref.value } : {}) };
-    const written = await this.store.putBinding(intent);
-    if (!written.ok) return written;
-    return this.createObjects(entry, instance, intent, plan.value, lock);
-  }
-
-  private async createObjects(
-    entry: CatalogEntry, instance: InstanceRecord, intent: BindingRecord, plan: readonly KubeObject[], lock: HeldLock,
-  ): Promise<Result<BindAnswer>> {
-    const created = await this.objects.create(intent.instanceId, plan, () => lock.held);
-    if (!created.ok) {
-      // Rolled back: a 4xx/5xx leaves no state. Not rolled back: the intent stays for the reconciler to finish removing.
-      if (created.error.rolledBack) await this.store.deleteBinding(intent.instanceId, intent.id);
-      return err({ kind: created.error.kind, message: created.error.message });
-    }
-    const ready: BindingRecord = { ...intent, status: 'ready', objects: created.value };
-    const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance, ready);
-    if (!answer.ok) {
-      const removed = await removeBindingObjects(this.objects, ready);
-      if (removed.ok) await this.store.deleteBinding(intent.instanceId, intent.id);
-      else await this.store.putBinding({ ...ready, status: 'unbinding' });
-      return answer;
-    }
-    const written = await this.store.putBinding(ready);
-    return written.ok ? ok({ ...answer.value, ...this.metadataOf(ready), outcome: 'created' }) : written;
-  }
-
-  /** The same binding id again: identical and ready answers as before; anything else is refused. */
-  private async answerRepeat(entry: CatalogEntry, instance: InstanceRecord, existing: BindingRecord, wanted: BindingRecord): Promise<Result<BindAnswer>> {
-    if (!sameBinding(existing, wanted)) return err(domainError('Conflict', `binding ${wanted.id} already exists with different attributes`));
-    const status = bindingStatus(existing);
-    if (status === 'revoked') return err(domainError('Conflict', `binding ${wanted.id} expired and was revoked: unbind it and bind again under a new id`));
-    if (status !== 'ready') return err(domainError('ConcurrencyError', `binding ${wanted.id} is ${status === 'binding' ? 'being created' : 'being removed'}`));
-    const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance, existing);
-    return answer.ok ? ok({ ...answer.value, ...this.metadataOf(existing), outcome: 'exists' }) : answer;
-  }
-
-  /** A rotation's predecessor must be a live binding of the same instance. */
-  private async checkPredecessor(request: BindRequest): Promise<Result<void>> {
-    if (request.predecessorBindingId === undefined) return ok(undefined);
-    const found = await this.store.getBinding(request.instanceId, request.predecessorBindingId);
-    if (!found.ok) return found;
-    const status = found.value ? bindingStatus(found.value) : undefined;
-    if (status === undefined || status === 'revoked' || status === 'unbinding') {
-      return err(domainError('InvalidRequest', `predecessor_binding_id ${request.predecessorBindingId} names no live binding of instance ${request.instanceId}`));
-    }
-    return ok(undefined);
-  }
-
-  private metadataOf(record: BindingRecord): { metadata?: NonNullable<BindingAnswer['metadata']> } {
-    const metadata = bindingMetadata(record);
-    return metadata ? { metadata } : {};
+  /** An identical asynchronous bind still under way, answered 202 again without waiting for the lock its job holds. */
+  private async runningRepeat(request: BindRequest, instance: InstanceRecord): Promise<Result<BindAnswer> | undefined> {
+    if (request.acceptsIncomplete !== true) return undefined;
+    const found = await this.store.getBinding(request.instanceId, request.bindingId);
+    const record = found.ok ? found.value : undefined;
+    if (!record || !isBinding(record) || record.operation?.type !== 'bind') return undefined;
+    const namespace = consumerNamespace(request.context, request.caller, instance.consumerNamespace);
+    if (!namespace.ok) return undefined;
+    const wanted = { ...request, consumerNamespace: namespace.value, ...(request.predecessorBindingId !== undefined ? { predecessorId: request.predecessorBindingId } : {}) };
+    return sameBinding(record, wanted) ? ok({ outcome: 'accepted', operation: record.operation.id }) : undefined;
   }
 
   private async usableInstance(request: BindRequest): Promise<Result<InstanceRecord>> {

@@ -97,15 +97,16 @@ export class Deprovision {
     if (!removed.ok) return removed;
     const left = await this.objects.remaining(record.id, removed.value);
     if (!left.ok) return left;
-    if (left.value.length > 0) {
+    const forgotten = left.value.length > 0 ? ok([]) : await this.removal.forgetBindings(record.id);
+    if (!forgotten.ok) return forgotten;
+    const waiting = [...left.value, ...forgotten.value];
+    if (waiting.length > 0) {
       // Something is held by a finalizer: it cannot be gone within this request. The record stays, now
       // deprovisioning, so the reconciler finishes the delete; a repeated DELETE then answers 410.
       const operation = this.records.newOperation('deprovision');
       await this.store.updateInstance({ ...record, status: 'deprovisioning', operation, updatedAt: operation.startedAt }, revision);
-      return err(domainError('Unavailable', `${left.value.map(describeRef).join(', ')} of instance ${record.id} is still terminating; the broker finishes the delete on its own`));
+      return err(domainError('Unavailable', `${waiting.map(describeRef).join(', ')} of instance ${record.id} is still terminating; the broker finishes the delete on its own`));
     }
-    const forgotten = await this.removal.forgetBindings(record.id);
-    if (!forgotten.ok) return forgotten;
     const deleted = await this.store.deleteInstance(record.id, revision);
     if (!deleted.ok) return deleted;
     this.logger.info('instance deprovisioned', { instanceId: record.id, objects: record.objects.length });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { domainError } from '../../../src/domain/errors.js';
 import { shortId } from '../../../src/domain/template-variables.js';
 import { CLIENT_NS, OTHER_NS, PROVIDER_NS, dedicatedEntry, errorOf, urlEntry, valueOf } from '../builders.js';
-import { bindRequest, failedByTimeout, makeBroker, provisionRequest, provisionedAsync, urlProvisionRequest, type Broker } from './harness.js';
+import { bindRequest, bound, failedByTimeout, makeBroker, provisionRequest, provisionedAsync, urlProvisionRequest, type Broker } from './harness.js';
 
 const PASSWORD = 's3cr3t-pa55';
 const SECRET_PASSWORD = 'fr0m-the-s3cret';
@@ -30,7 +30,7 @@ describe('application/bind', () => {
 
   it('derives credentials from the entry\'s Secret', async () => {
     await withInstance({ entries: [secretEntry()], secrets: { 'db-credentials': { username: 'reader', password: SECRET_PASSWORD } } });
-    const answer = valueOf(await broker.bind.execute(bindRequest()));
+    const answer = bound(await broker.bind.execute(bindRequest()));
     expect(answer.credentials).to.deep.equal({ ...URL_CREDENTIALS, username: 'reader', password: SECRET_PASSWORD });
   });
 
@@ -46,7 +46,7 @@ describe('application/bind', () => {
     broker = makeBroker();
     await provisionedAsync(broker);
     const entry = dedicatedEntry();
-    const answer = valueOf(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId })));
+    const answer = bound(await broker.bind.execute(bindRequest({ serviceId: entry.serviceId, planId: entry.planId })));
     const host = `api-${shortId('instance-1')}.${PROVIDER_NS}.svc.cluster.local`;
     expect(answer.credentials).to.deep.equal({ type: 'api', provider: 'web', host, port: 8080 });
   });
@@ -70,7 +70,7 @@ describe('application/bind', () => {
   it('answers an identical bind with exists and the same credentials', async () => {
     await withInstance();
     valueOf(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
-    const again = valueOf(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
+    const again = bound(await broker.bind.execute(bindRequest({ parameters: { role: 'ro' } })));
     expect(again.outcome).to.equal('exists');
     expect(again.credentials).to.deep.equal(URL_CREDENTIALS);
     expect(broker.store.bindingCount).to.equal(1);

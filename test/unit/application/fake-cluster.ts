@@ -104,6 +104,13 @@ export class FakeCluster implements ClusterApi {
     return ok(copy(stored));
   }
 
+  /** Writes the object's status as its controller would (NotFound is a bug in the test). */
+  setStatus(ref: ObjectRef, status: Record<string, unknown>): void {
+    const found = this.objects.get(keyOf(ref));
+    if (found === undefined) throw new Error(`setStatus: ${describeRef(ref)} does not exist`);
+    this.objects.set(keyOf(ref), { ...found, status: copy(status) });
+  }
+
   /** The stored object, for assertions. */
   peek(ref: ObjectRef): KubeObject | undefined {
     const found = this.objects.get(keyOf(ref));

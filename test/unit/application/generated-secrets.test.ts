@@ -11,7 +11,7 @@ import { planResources } from '../../../src/domain/resource-plan.js';
 import { shortId } from '../../../src/domain/template-variables.js';
 import { TemplateFacts } from '../../../src/application/template-facts.js';
 import { configMap, dedicatedEntry, DEDICATED_PLAN_ID, errorOf, instanceRecord, ordered, PROVIDER_NS, quickApiTemplates, apiTemplates, secret, template, valueOf } from '../builders.js';
-import { bindRequest, makeBroker, pollLastOperation, provisionRequest, SETTINGS, type Broker } from './harness.js';
+import { bindRequest, bound, makeBroker, pollLastOperation, provisionRequest, SETTINGS, type Broker } from './harness.js';
 
 const SID = shortId('instance-1');
 const TEMPLATES = [
@@ -91,7 +91,7 @@ describe('application/credentials from the instance\'s own Secret', () => {
     expect(valueOf(await pollLastOperation(broker)).state).to.equal('in progress');
     broker.secrets.secrets.set(operatorSecret, { password: 'from-the-operator', other: 'not handed out' });
     expect(valueOf(await pollLastOperation(broker)).state).to.equal('succeeded');
-    const answer = valueOf(await bind(broker));
+    const answer = bound(await bind(broker));
     expect(answer.credentials['password']).to.equal('from-the-operator');
     expect(answer.credentials).to.not.have.property('other');
   });
@@ -116,7 +116,7 @@ describe('application/credentials from the instance\'s own Secret', () => {
     expect(errorOf(await bind(broker)).message).to.contain('has no key password yet');
     expect(valueOf(await broker.store.listBindings('instance-1'))).to.deep.equal([]);
     broker.secrets.secrets.set(operatorSecret, { password: 'now-there' });
-    expect(valueOf(await bind(broker)).credentials['password']).to.equal('now-there');
+    expect(bound(await bind(broker)).credentials['password']).to.equal('now-there');
   });
 
   it('pins the resolved name and namespace in the record, never a value', async () => {

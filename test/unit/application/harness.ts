@@ -1,6 +1,7 @@
 /** Wires the use cases to the fakes the way src/main wires them to real adapters. */
 import type { CatalogEntry } from '../../../src/domain/catalog-entry.js';
 import type { ResourceTemplate } from '../../../src/domain/resource-template.js';
+import type { Result } from '../../../src/domain/result.js';
 import { BindingCredentials } from '../../../src/application/binding-credentials.js';
 import { CatalogService } from '../../../src/application/catalog-service.js';
 import { InstanceObjects } from '../../../src/application/instance-objects.js';
@@ -11,14 +12,16 @@ import { InstanceUpdate } from '../../../src/application/instance-update.js';
 import { OperationJobs } from '../../../src/application/operation-jobs.js';
 import { OperationReconciler } from '../../../src/application/operation-reconciler.js';
 import { BindingReconciler } from '../../../src/application/binding-reconciler.js';
+import { BindingWork } from '../../../src/application/binding-work.js';
 import type { BindRequest, Caller, ProvisionRequest } from '../../../src/application/requests.js';
 import type { BrokerSettings } from '../../../src/application/settings.js';
 import { TemplateFacts } from '../../../src/application/template-facts.js';
-import { Bind } from '../../../src/application/use-cases/bind.js';
+import { Bind, type BindAnswer } from '../../../src/application/use-cases/bind.js';
 import { Deprovision } from '../../../src/application/use-cases/deprovision.js';
 import { FetchBinding } from '../../../src/application/use-cases/fetch-binding.js';
 import { FetchInstance } from '../../../src/application/use-cases/fetch-instance.js';
 import { Inventory } from '../../../src/application/use-cases/inventory.js';
+import { LastBindingOperation } from '../../../src/application/use-cases/last-binding-operation.js';
 import { LastOperation } from '../../../src/application/use-cases/last-operation.js';
 import { Provision } from '../../../src/application/use-cases/provision.js';
 import { Unbind } from '../../../src/application/use-cases/unbind.js';
@@ -62,23 +65,32 @@ export function makeBroker(setup: Setup = {}) {
   const removal = new InstanceRemoval(store, records, objects, logger, SETTINGS);
   const deprovision = new Deprovision(store, records, objects, removal, jobs, logger, SETTINGS, runtime);
   const updates = new InstanceUpdate(store, cluster, records, catalog, facts, logger, SETTINGS, runtime);
+  const bindingWork = new BindingWork(store, cluster, objects, records, credentials, catalog, facts, logger, SETTINGS, runtime);
   return {
-    config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs, generator,
+    config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs, generator, bindingWork,
     provision: new Provision(catalog, store, records, objects, jobs, logger, SETTINGS, runtime, facts),
     deprovision,
     reconciler: new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, SETTINGS, facts, updates),
     updateInstance: new UpdateInstance(records, catalog, updates, store, jobs, logger, SETTINGS, runtime),
     fetchInstance: new FetchInstance(records),
     lastOperation: new LastOperation(records, readiness, removal, updates),
-    bind: new Bind(catalog, store, records, credentials, SETTINGS, runtime, objects, facts),
-    unbind: new Unbind(store, objects, SETTINGS, runtime),
-    bindingReconciler: new BindingReconciler(store, objects, logger, SETTINGS, runtime),
+    bind: new Bind(catalog, store, records, credentials, SETTINGS, runtime, objects, facts, bindingWork, jobs, logger),
+    unbind: new Unbind(store, objects, SETTINGS, runtime, bindingWork),
+    bindingReconciler: new BindingReconciler(store, bindingWork, logger, SETTINGS, runtime),
+    lastBindingOperation: new LastBindingOperation(store, bindingWork),
     fetchBinding: new FetchBinding(catalog, store, records, credentials),
-    inventory: new Inventory(store),
+    inventory: new Inventory(store, catalog),
   };
 }
 
 export type Broker = ReturnType<typeof makeBroker>;
+
+/** A bind answered at once (201 or 200), with its credentials: what a synchronous plan gives. */
+export function bound(result: Result<BindAnswer>): Exclude<BindAnswer, { outcome: 'accepted' }> {
+  if (!result.ok) throw new Error(`expected ok, got error ${JSON.stringify(result.error)}`);
+  if (result.value.outcome === 'accepted') throw new Error('expected a synchronous bind, got 202 Accepted');
+  return result.value;
+}
 
 const platform: Caller = {};
 

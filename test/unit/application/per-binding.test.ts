@@ -9,7 +9,7 @@ import { BINDING_LABEL, bindingLabelValue } from '../../../src/domain/resource-p
 import { bindingShortId, shortId } from '../../../src/domain/template-variables.js';
 import { ok } from '../../../src/domain/result.js';
 import { DEDICATED_PLAN_ID, dedicatedEntry, errorOf, ordered, PROVIDER_NS, quickApiTemplates, secret, template, valueOf } from '../builders.js';
-import { bindRequest, makeBroker, provisionRequest, type Broker } from './harness.js';
+import { bindRequest, bound, makeBroker, provisionRequest, type Broker } from './harness.js';
 
 const entry = (overrides: Partial<CatalogEntry> = {}): CatalogEntry => dedicatedEntry({
   provisioner: { kind: 'NewClusterObjects', namespace: PROVIDER_NS, name: 'api-{{ instance.shortId }}', labelSelector: 'mesitis/offering=api', bindingLabelSelector: 'mesitis/binding-of=api' },
@@ -44,13 +44,13 @@ describe('application/per-binding objects', () => {
   });
 
   it('gives each binding its own Secret and credentials, labelled as the binding\'s, generated per binding and stable', async () => {
-    const one = valueOf(await b.bind.execute(dedicatedBind('b-1')));
-    const two = valueOf(await b.bind.execute(dedicatedBind('b-2')));
+    const one = bound(await b.bind.execute(dedicatedBind('b-1')));
+    const two = bound(await b.bind.execute(dedicatedBind('b-2')));
     expect(one.outcome).to.equal('created');
     expect(one.credentials['password']).to.match(/^[A-Za-z0-9]{32}$/);
     expect(one.credentials['password']).to.not.equal(two.credentials['password']);
     expect(userSecret(b, 'b-1')?.metadata.labels?.[BINDING_LABEL]).to.equal(bindingLabelValue('instance-1', 'b-1'));
-    const again = valueOf(await b.bind.execute(dedicatedBind('b-1')));
+    const again = bound(await b.bind.execute(dedicatedBind('b-1')));
     expect(again.outcome).to.equal('exists');
     expect(again.credentials['password']).to.equal(one.credentials['password']);
     const fetched = valueOf(await b.fetchBinding.execute({ instanceId: 'instance-1', bindingId: 'b-1', caller: {} }));
@@ -74,7 +74,7 @@ describe('application/per-binding objects', () => {
   });
 
   it('carries expires_at and renew_before, and the reconciler revokes an expired binding alone', async () => {
-    const one = valueOf(await b.bind.execute(dedicatedBind('b-1')));
+    const one = bound(await b.bind.execute(dedicatedBind('b-1')));
     expect(one.metadata?.expires_at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(Date.parse(one.metadata!.expires_at!) - Date.parse(one.metadata!.renew_before!)).to.equal(600_000);
     b.runtime.advance(1_800_000);
@@ -90,8 +90,8 @@ describe('application/per-binding objects', () => {
   });
 
   it('rotates: a successor gets new credentials while the predecessor stays valid', async () => {
-    const old = valueOf(await b.bind.execute(dedicatedBind('b-1')));
-    const successor = valueOf(await b.bind.execute(dedicatedBind('b-2', { predecessorBindingId: 'b-1' })));
+    const old = bound(await b.bind.execute(dedicatedBind('b-1')));
+    const successor = bound(await b.bind.execute(dedicatedBind('b-2', { predecessorBindingId: 'b-1' })));
     expect(successor.credentials['password']).to.not.equal(old.credentials['password']);
     expect(userSecret(b, 'b-1')).to.not.equal(undefined);
     expect(errorOf(await b.bind.execute(dedicatedBind('b-3', { predecessorBindingId: 'nope' }))).kind).to.equal('InvalidRequest');

@@ -224,6 +224,22 @@ describe('application/provision', () => {
       expect(valueOf(await pollLastOperation(broker)).state, 'a late poll still sees the failure').to.equal('failed');
     });
 
+    it('fails at the next poll, before the timeout, once a rollout reports its progress deadline exceeded', async () => {
+      broker.cluster.workloadsBecomeReady = false;
+      valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));
+      await broker.jobs.drain();
+      expect(valueOf(await pollLastOperation(broker)).state).to.equal('in progress');
+      // What the Deployment controller writes when the Pods cannot be scheduled within progressDeadlineSeconds.
+      broker.cluster.setStatus({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: PROVIDER_NS, name: `api-${SHORT}` }, {
+        replicas: 1, unavailableReplicas: 1,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "api-${SHORT}-5d8f" has timed out progressing.` }],
+      });
+      expect(valueOf(await pollLastOperation(broker))).to.deep.equal({
+        state: 'failed', description: `${DEPLOYMENT}: the rollout failed (ProgressDeadlineExceeded: ReplicaSet "api-${SHORT}-5d8f" has timed out progressing.)`,
+      });
+      expect(broker.cluster.contents()).to.deep.equal([]);
+    });
+
     it('fails when an object disappears while starting, removing the rest', async () => {
       broker.cluster.workloadsBecomeReady = false;
       valueOf(await broker.provision.execute(provisionRequest({ acceptsIncomplete: true })));

@@ -123,6 +123,62 @@ describe('application/update-instance', () => {
     expect(broker.cluster.contents().some((name) => name.includes('api-extra-'))).to.equal(false);
   });
 
+  it('restores the previous plan at the next poll, before the timeout, once the new rollout reports its progress deadline exceeded', async () => {
+    const broker = setUp();
+    await provisionedAsync(broker);
+    const before = await stored(broker);
+    broker.cluster.workloadsBecomeReady = false;
+    valueOf(await broker.updateInstance.execute(updateRequest()));
+    await broker.jobs.drain();
+    expect(valueOf(await pollLastOperation(broker)).state).to.equal('in progress');
+    // What the Deployment controller writes when the new Pods cannot be scheduled within progressDeadlineSeconds.
+    const deployment = before.objects.find((r) => r.kind === 'Deployment')!;
+    broker.cluster.setStatus(deployment, { conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] });
+
+    const polled = valueOf(await pollLastOperation(broker));
+    expect(polled).to.include({ state: 'failed', instanceUsable: true });
+    expect(polled.description).to.match(/the rollout failed \(ProgressDeadlineExceeded\).*the previous plan was restored/);
+    const after = await stored(broker);
+    expect(after).to.include({ status: 'ready', planId: before.planId });
+    expect(replicasOf(broker, after)).to.equal(1);
+    expect(broker.cluster.contents().some((name) => name.includes('api-extra-'))).to.equal(false);
+  });
+
+  it('never applies onto someone else\'s object: a name the new plan needs that is taken fails the update and leaves theirs as it was', async () => {
+    const broker = setUp();
+    await provisionedAsync(broker);
+    const before = await stored(broker);
+    const extra = before.objects.find((r) => r.kind === 'ConfigMap')!.name.replace('api-config-', 'api-extra-');
+    const theirs = { ...configMap(extra, { owner: 'another-team' }), metadata: { name: extra, namespace: PROVIDER_NS, labels: { team: 'other' } } };
+    broker.cluster.seed(theirs);
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: PROVIDER_NS, name: extra };
+    const seeded = broker.cluster.peek(ref)!;
+
+    valueOf(await broker.updateInstance.execute(updateRequest()));
+    await broker.jobs.drain();
+    const polled = valueOf(await pollLastOperation(broker));
+    expect(polled).to.include({ state: 'failed', instanceUsable: true });
+    expect(polled.description).to.contain(`ConfigMap ${PROVIDER_NS}/${extra}: it already exists and does not belong to this instance`);
+    expect(broker.cluster.peek(ref), 'theirs, untouched').to.deep.equal(seeded);
+    expect(broker.cluster.calls).to.not.include(`apply ConfigMap ${PROVIDER_NS}/${extra}`);
+    expect(await stored(broker)).to.include({ status: 'ready', planId: before.planId });
+  });
+
+  it('never applies onto an object that took the name of one of the instance\'s own (another uid)', async () => {
+    const broker = setUp();
+    await provisionedAsync(broker);
+    const before = await stored(broker);
+    const service = before.objects.find((r) => r.kind === 'Service')!;
+    valueOf(await broker.cluster.delete(service));
+    broker.cluster.seed({ apiVersion: 'v1', kind: 'Service', metadata: { name: service.name, namespace: service.namespace, labels: { team: 'other' } }, spec: { ports: [{ port: 1 }] } });
+
+    valueOf(await broker.updateInstance.execute(updateRequest()));
+    await broker.jobs.drain();
+    expect(valueOf(await pollLastOperation(broker)).description).to.contain(`Service ${service.namespace}/${service.name}: it already exists and does not belong to this instance`);
+    expect(broker.cluster.peek(service)?.metadata.labels).to.deep.equal({ team: 'other' });
+    expect(broker.cluster.calls).to.not.include(`apply Service ${service.namespace}/${service.name}`);
+  });
+
   it('says in the failure when the previous rendering is no longer in the catalog', async () => {
     const broker = setUp();
     await provisionedAsync(broker);

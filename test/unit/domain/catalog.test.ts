@@ -3,7 +3,8 @@ import type { CatalogEntry } from '../../../src/domain/catalog-entry.js';
 import { BUILT_IN_KINDS, scopeTable } from '../../../src/domain/built-in-kinds.js';
 import { assembleCatalog, findPlan, visibleTo, type DeniedCreate, type ProviderConfig } from '../../../src/domain/catalog.js';
 import type { ResourceTemplate } from '../../../src/domain/resource-template.js';
-import { CLIENT_NS, OTHER_NS, PROVIDER_NS, SERVICE_ID, URL_PLAN_ID, apiTemplates, dedicatedEntry, template, urlEntry } from '../builders.js';
+import type { KubeObject } from '../../../src/domain/kube-object.js';
+import { CLIENT_NS, OTHER_NS, PROVIDER_NS, SERVICE_ID, URL_PLAN_ID, apiTemplates, configMap, dedicatedEntry, secret, template, urlEntry } from '../builders.js';
 
 const config = (entries: CatalogEntry[], templates: ResourceTemplate[] = []): ProviderConfig => ({ entries, templates, problems: [] });
 const v2 = (overrides: Partial<CatalogEntry> = {}) =>
@@ -170,6 +171,40 @@ describe('domain/catalog', () => {
         const catalog = assembleCatalog(config([dedicatedEntry()], apiTemplates()), served, denyStatefulSets);
         expect(catalog.problems).to.deep.equal([]);
         expect(catalog.offerings).to.have.length(1);
+      });
+    });
+
+    describe('binding templates (bindingLabelSelector)', () => {
+      const perBinding = dedicatedEntry({
+        provisioner: { kind: 'NewClusterObjects', namespace: PROVIDER_NS, name: 'api-{{ instance.shortId }}', labelSelector: 'mesitis/offering=api', bindingLabelSelector: 'mesitis/binding-of=api' },
+      });
+      const bindingTemplate = (object: KubeObject) => template('tpl-user', object, { 'mesitis/offering': 'none', 'mesitis/binding-of': 'api' });
+      const userSecret = secret('user-{{ binding.shortId }}', { password: '{{ generated.pw length=32 }}' });
+
+      it('serves an entry whose binding templates render for a binding', () => {
+        const catalog = assembleCatalog(config([perBinding], [...apiTemplates(), bindingTemplate(userSecret)]), scopeTable(BUILT_IN_KINDS));
+        expect(catalog.problems).to.deep.equal([]);
+        expect(catalog.offerings).to.have.length(1);
+      });
+
+      it('refuses, in the running broker too, a binding template kind the broker may not create, at the bindingLabelSelector', () => {
+        const role = bindingTemplate({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'user-{{ binding.shortId }}' } });
+        const denyRoles: DeniedCreate = (_ns, _apiVersion, kind) => (kind === 'Role' ? { group: 'rbac.authorization.k8s.io', resource: 'roles' } : undefined);
+        const catalog = assembleCatalog(config([perBinding], [...apiTemplates(), role]), scopeTable(BUILT_IN_KINDS), denyRoles);
+        expect(catalog.offerings).to.deep.equal([]);
+        expect(catalog.problems).to.deep.equal([{
+          source: 'entry-api-v1', field: 'provisiondata.bindinglabelselector',
+          message: `resource ConfigMap tpl-user: the broker may not create Role (rbac.authorization.k8s.io/v1) in namespace ${PROVIDER_NS}: add {apiGroup: "rbac.authorization.k8s.io", resources: [roles]} to the chart's targetKinds`,
+        }]);
+      });
+
+      it('reports the instance plan\'s problem and the binding plan\'s together', () => {
+        const unnamed = bindingTemplate(secret('user', { password: '{{ generated.pw }}' }));
+        const catalog = assembleCatalog(config([perBinding], [template('tpl-bad', configMap('c-{{ instance.uid }}')), unnamed]));
+        expect(catalog.problems.map((p) => [p.field, p.message])).to.deep.equal([
+          ['provisiondata', 'resource ConfigMap tpl-bad: unknown template variable {{ instance.uid }}'],
+          ['provisiondata.bindinglabelselector', 'resource ConfigMap tpl-user: a binding template\'s metadata.name must use {{ binding.shortId }}, so that each binding gets its own object'],
+        ]);
       });
     });
 

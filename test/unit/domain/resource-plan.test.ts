@@ -96,9 +96,9 @@ describe('domain/resource-plan', () => {
     expect(Object.keys(object)).to.have.members(['apiVersion', 'kind', 'metadata', 'data']);
   });
 
-  it('refuses an unknown variable as a configuration error', () => {
+  it('refuses an unknown variable as a configuration error naming the resource ConfigMap', () => {
     const error = errorOf(planResources(dedicatedEntry(), [template('tpl', configMap('c-{{ instance.uid }}'))], facts()));
-    expect(error).to.deep.equal({ kind: 'ConfigInvalid', message: 'unknown template variable {{ instance.uid }}' });
+    expect(error).to.deep.equal({ kind: 'ConfigInvalid', message: 'resource ConfigMap tpl: unknown template variable {{ instance.uid }}' });
   });
 
   it('refuses a missing parameter as the caller\'s mistake', () => {

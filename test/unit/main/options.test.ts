@@ -28,3 +28,11 @@ describe('main/options: state', () => {
     expect(() => stateOf('dev', ['--state', 'kubernetes'])).to.throw(UsageError, 'needs a cluster');
   });
 });
+
+describe('main/options: helm', () => {
+  it('runs `helm` from PATH unless --helm-binary (or MESITIS_HELM) names another', () => {
+    expect(brokerOptions('serve', [], {}).helmBinary).to.equal('helm');
+    expect(brokerOptions('serve', [], { MESITIS_HELM: '/opt/helm4/helm' }).helmBinary).to.equal('/opt/helm4/helm');
+    expect(brokerOptions('dev', ['--helm-binary', './helm'], { MESITIS_HELM: '/opt/helm4/helm' }).helmBinary).to.equal('./helm');
+  });
+});

@@ -11,7 +11,7 @@ import { CREDENTIALS } from '../../../../src/adapters/config/credential-codec.js
 import { knownNames, type KindFamily } from '../../../../src/adapters/config/kind-choice.js';
 import { PROVISIONERS } from '../../../../src/adapters/config/provisioner-codec.js';
 import { ORIGINAL_KINDS } from '../../../../src/domain/kube-object.js';
-import { CONSUMER_LABEL, INSTANCE_LABEL, MANAGED_BY_LABEL, OFFERING_LABEL } from '../../../../src/domain/resource-plan.js';
+import { BINDING_LABEL, CONSUMER_LABEL, INSTANCE_LABEL, MANAGED_BY_LABEL, OFFERING_LABEL } from '../../../../src/domain/resource-plan.js';
 import { ENABLED_LABEL, ORDER_LABEL } from '../../../../src/domain/resource-template.js';
 import { substitute, substituteDeep } from '../../../../src/domain/template-variables.js';
 
@@ -34,13 +34,14 @@ describe('docs/configuration.md', () => {
   }
 
   it('names every payload key, label and the catalog-entry kind value', () => {
-    for (const text of [...PAYLOAD_KEYS, KIND_LABEL, CATALOG_ENTRY_KIND, ENABLED_LABEL, ORDER_LABEL, MANAGED_BY_LABEL, INSTANCE_LABEL, OFFERING_LABEL, CONSUMER_LABEL]) {
+    for (const text of [...PAYLOAD_KEYS, KIND_LABEL, CATALOG_ENTRY_KIND, ENABLED_LABEL, ORDER_LABEL, MANAGED_BY_LABEL, INSTANCE_LABEL, OFFERING_LABEL, CONSUMER_LABEL, BINDING_LABEL]) {
       expect(DOC, text).to.contain(`\`${text}\``);
     }
   });
 
   it('lists every entry field', () => {
-    for (const field of ['team', 'offering', 'description', 'uuid', 'version', 'whitelist', 'serviceuuid']) expect(row(field), field).to.be.a('string');
+    for (const field of ['team', 'offering', 'description', 'uuid', 'version', 'whitelist', 'serviceuuid', 'bindingLifetime', 'renewBefore']) expect(row(field), field).to.be.a('string');
+    expect(DOC).to.contain('`bindingLabelSelector`');
   });
 
   it('lists the kinds with their own readiness rule, each with its apiVersion', () => {
@@ -49,7 +50,8 @@ describe('docs/configuration.md', () => {
   });
 
   it('lists only template variables that exist, and every one that does', () => {
-    const facts = { instanceId: 'i', instanceName: 'n', consumerNamespace: 'c', team: 't', offering: 'o', version: 'v', parameters: { NAME: 'x' } };
+    // A binding's facts: binding templates may use every instance variable and the binding's own.
+    const facts = { instanceId: 'i', instanceName: 'n', consumerNamespace: 'c', team: 't', offering: 'o', version: 'v', parameters: { NAME: 'x' }, binding: { id: 'b' } };
     const documented = [...new Set([...DOC.matchAll(/\{\{ ([A-Za-z.]+) \}\}/g)].map((m) => m[1]!))];
     // Generated values exist in object content only, where the plan check renders stand-ins.
     for (const name of documented) {
@@ -58,7 +60,7 @@ describe('docs/configuration.md', () => {
     }
     expect(documented).to.include('generated.NAME');
     // What templates may use beyond parameters: each resolves, so each must be documented.
-    for (const name of ['instance.id', 'instance.shortId', 'instance.name', 'consumer.namespace', 'team', 'offering', 'version', 'parameters.NAME']) {
+    for (const name of ['instance.id', 'instance.shortId', 'instance.name', 'consumer.namespace', 'team', 'offering', 'version', 'parameters.NAME', 'binding.id', 'binding.shortId']) {
       expect(documented, name).to.include(name);
     }
     expect(substitute('{{ instance.uid }}', facts).ok).to.equal(false);

@@ -30,13 +30,13 @@ describe('adapters/config/validate-config', () => {
       expect(report.problems).to.deep.equal([]);
       expect(enabledEntries(objects)).to.have.length.greaterThanOrEqual(4);
       expect(report.accepted.map((a) => a.source).sort()).to.deep.equal(enabledEntries(objects));
-      expect(report.templates).to.equal(6);
+      expect(report.templates).to.equal(14);
     });
 
     it('covers every provisioner and credential kind the product supports', async () => {
       const objects = await load(EXAMPLES);
       const text = objects.map((o) => JSON.stringify(o['data'] ?? {})).join('\n');
-      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionConfigMapObjects', 'CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'CredentialFromInstanceSecret', 'generated.password', 'embedded-resource']) {
+      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionConfigMapObjects', 'CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'CredentialFromInstanceSecret', 'generated.password', 'embedded-resource', 'bindingLabelSelector', 'binding.shortId', 'bindingLifetime', 'renewBefore']) {
         expect(text, kind).to.include(kind);
       }
     });
@@ -72,18 +72,86 @@ describe('adapters/config/validate-config', () => {
 
     it('refuses the entry whose resource template has an unsupported kind, naming the template', async () => {
       await edit('resources/api-service-deployment.yaml', '    kind: Deployment\n', '    kind: Deploymnet\n');
-      const report = validateConfig(await load(dir), 'provider-ns');
+      const objects = await load(dir);
+      const report = validateConfig(objects, 'provider-ns');
       expect(report.problems.map((p) => p.source)).to.deep.equal(['wrapped-entry-api-api-service']);
       expect(report.problems[0]!.message).to.include('wrapped-api-service-deployment').and.include('Deploymnet');
       expect(report.accepted.map((a) => a.source)).to.not.include('wrapped-entry-api-api-service');
-      expect(report.accepted).to.have.length(4);
+      expect(report.accepted).to.have.length(enabledEntries(await load(dir)).length - 1);
     });
 
     it('reports a template it cannot read under its own name as well as the entry that selects it', async () => {
       await edit('resources/api-service-service.yaml', '"kind": "Service",', '"kind": "Service"');
       const report = validateConfig(await load(dir), 'provider-ns');
       expect(report.problems.map((p) => p.source)).to.deep.equal(['wrapped-api-service-service', 'wrapped-entry-api-api-service']);
-      expect(report.accepted).to.have.length(4);
+      expect(report.accepted).to.have.length(enabledEntries(await load(dir)).length - 1);
+    });
+
+    describe('binding templates (the entry\'s bindingLabelSelector), rendered for a stand-in binding', () => {
+      const ENTRY = 'wrapped-entry-data-own-postgres';
+      const USER_SECRET = 'resources/own-postgres-user-secret.yaml';
+      const USER_ROLE = 'resources/own-postgres-user-role.yaml';
+
+      /** The one problem, which must be the own-postgres entry's, at its bindingLabelSelector; every other entry still accepted. */
+      async function bindingProblem(): Promise<string> {
+        const report = validateConfig(await load(dir), 'provider-ns');
+        expect(report.problems.map((p) => [p.source, p.field])).to.deep.equal([[ENTRY, 'provisiondata.bindinglabelselector']]);
+        expect(report.accepted.map((a) => a.source)).to.not.include(ENTRY);
+        expect(report.accepted).to.have.length(enabledEntries(await load(dir)).length - 1);
+        return report.problems[0]!.message;
+      }
+
+      it('refuses a binding template whose name does not hold the binding, naming the template', async () => {
+        await edit(USER_SECRET, 'name: "pg-{{ instance.shortId }}-user-{{ binding.shortId }}"', 'name: "pg-{{ instance.shortId }}-user"');
+        expect(await bindingProblem()).to.include('wrapped-own-postgres-user-secret').and.include('{{ binding.shortId }}');
+      });
+
+      it('refuses a bindingLabelSelector that selects no enabled template, or does not parse', async () => {
+        await edit('catalog/own-postgres.yaml', 'bindingLabelSelector: mesitis/binding-of=own-postgres', 'bindingLabelSelector: mesitis/binding-of=own-postgress');
+        expect(await bindingProblem()).to.include('selects no enabled resource ConfigMap');
+        await edit('catalog/own-postgres.yaml', 'bindingLabelSelector: mesitis/binding-of=own-postgress', 'bindingLabelSelector: "!mesitis/binding-of=x"');
+        expect(await bindingProblem()).to.include('mixes ! with a value');
+      });
+
+      it('refuses an unknown template variable in a binding template, naming the template', async () => {
+        await edit(USER_ROLE, 'role: "u{{ binding.shortId }}"', 'role: "u{{ binding.uid }}"');
+        expect(await bindingProblem()).to.include('wrapped-own-postgres-user-role').and.include('{{ binding.uid }}');
+      });
+
+      it('refuses a generated value in a binding template\'s metadata, and generated options out of range', async () => {
+        await edit(USER_ROLE, 'own-postgres/role-of: "pg-{{ instance.shortId }}"', 'own-postgres/role-of: "{{ generated.user-password length=32 alphabet=alnum }}"');
+        expect(await bindingProblem()).to.include('wrapped-own-postgres-user-role').and.include('may not be used in metadata');
+        await edit(USER_ROLE, 'own-postgres/role-of: "{{ generated.user-password length=32 alphabet=alnum }}"', 'own-postgres/role-of: "pg"');
+        await edit(USER_SECRET, 'length=32 alphabet=alnum', 'length=3');
+        expect(await bindingProblem()).to.include('length must be a whole number from 8 to 128');
+      });
+
+      it('refuses one generated NAME used with two shapes across the binding templates', async () => {
+        await edit(USER_ROLE, 'grants: "ALL PRIVILEGES ON DATABASE app"', 'grants: "{{ generated.user-password length=16 }}"');
+        expect(await bindingProblem()).to.include('"user-password" is used with different length or alphabet');
+      });
+
+      it('refuses a rendered name Kubernetes would refuse, and another namespace', async () => {
+        await edit(USER_ROLE, 'name: "pg-{{ instance.shortId }}-role-{{ binding.shortId }}"', 'name: "PG-{{ instance.shortId }}-role-{{ binding.shortId }}"');
+        expect(await bindingProblem()).to.include('wrapped-own-postgres-user-role').and.include('"PG-');
+        await edit(USER_ROLE, 'name: "PG-{{ instance.shortId }}-role-{{ binding.shortId }}"', 'name: "pg-{{ instance.shortId }}-role-{{ binding.shortId }}"\n      namespace: client-ns');
+        expect(await bindingProblem()).to.include('namespace "client-ns" is not the provisioner\'s namespace "api-ns"');
+      });
+
+      it('refuses a binding template of a cluster-scoped or unserved built-in kind, naming the template', async () => {
+        await edit(USER_ROLE, '    kind: ConfigMap\n', '    kind: ClusterRole\n');
+        await edit(USER_ROLE, '    apiVersion: v1\n', '    apiVersion: rbac.authorization.k8s.io/v1\n');
+        expect(await bindingProblem()).to.include('wrapped-own-postgres-user-role').and.include('cluster-scoped');
+        await edit(USER_ROLE, '    kind: ClusterRole\n', '    kind: ConfigMapp\n');
+        expect(await bindingProblem()).to.include('wrapped-own-postgres-user-role').and.include('serves no kind ConfigMapp');
+      });
+
+      it('refuses a template selected both for the instance and for each binding', async () => {
+        await edit(USER_ROLE, '    mesitis/binding-of: "own-postgres"\n', '    mesitis/binding-of: "own-postgres"\n    mesitis/offering: "own-postgres"\n');
+        const report = validateConfig(await load(dir), 'provider-ns');
+        expect(report.problems.filter((p) => p.source === ENTRY).map((p) => p.field)).to.include('provisiondata.bindinglabelselector');
+        expect(report.problems.map((p) => p.message).join('\n')).to.include('wrapped-own-postgres-user-role is selected by labelSelector too');
+      });
     });
 
     it('reports a second entry with a plan id already taken, and keeps the first', async () => {

@@ -18,7 +18,7 @@ describe('adapters/kubernetes/kubernetes-cluster-api', () => {
   let api: KubernetesClusterApi;
 
   beforeEach(() => {
-    objects = { scopeOf: sinon.stub().resolves('namespaced'), create: sinon.stub(), read: sinon.stub(), list: sinon.stub(), delete: sinon.stub() };
+    objects = { scopeOf: sinon.stub().resolves('namespaced'), createJson: sinon.stub(), applyJson: sinon.stub(), readJson: sinon.stub(), listJson: sinon.stub(), delete: sinon.stub() };
     logger = new RecordingLogger();
     api = new KubernetesClusterApi({ core: {}, objects } as unknown as KubernetesApis, logger);
   });
@@ -28,7 +28,7 @@ describe('adapters/kubernetes/kubernetes-cluster-api', () => {
       kind: 'Status', code: 500, reason: 'InternalError',
       message: `Secret "login" failed: stringData.password: "${SECRET}"`, details: { causes: [{ message: SECRET }] },
     });
-    objects['create']!.rejects(new ApiException(500, 'Unknown API Status Code!', body, { 'x-debug': SECRET }));
+    objects['createJson']!.rejects(new ApiException(500, 'Unknown API Status Code!', body, { 'x-debug': SECRET }));
     const result = await api.create(secret());
     expect(result.ok).to.equal(false);
     expect(JSON.stringify(result)).to.not.contain(SECRET);
@@ -39,7 +39,7 @@ describe('adapters/kubernetes/kubernetes-cluster-api', () => {
   it('refuses what a server would refuse confusingly, without a request', async () => {
     expect(await api.create(secret({ resourceVersion: '12' }))).to.deep.include({ ok: false });
     expect(await api.create(secret({ namespace: undefined }))).to.deep.include({ ok: false });
-    expect(objects['create']!.called).to.equal(false);
+    expect(objects['createJson']!.called).to.equal(false);
   });
 
   it('refuses a kind discovery does not know, or knows as cluster-scoped, without writing', async () => {
@@ -51,12 +51,12 @@ describe('adapters/kubernetes/kubernetes-cluster-api', () => {
     expect(await api.create(role)).to.deep.equal({
       ok: false, error: { kind: 'ConfigInvalid', message: 'ClusterRole.rbac.authorization.k8s.io api-ns/r cannot be created: ClusterRole (rbac.authorization.k8s.io/v1) is cluster-scoped' },
     });
-    expect(objects['create']!.called).to.equal(false);
+    expect(objects['createJson']!.called).to.equal(false);
     // Nothing of an unserved kind can exist: reads, lists and deletes answer so without asking.
     expect(await api.get({ ...widget, namespace: 'api-ns', name: 'w' })).to.deep.equal({ ok: true, value: undefined });
     expect(await api.delete({ ...widget, namespace: 'api-ns', name: 'w' })).to.deep.equal({ ok: true, value: 'absent' });
     expect(await api.list(widget, 'api-ns', '')).to.deep.equal({ ok: true, value: [] });
-    expect(objects['read']!.called || objects['delete']!.called || objects['list']!.called).to.equal(false);
+    expect(objects['readJson']!.called || objects['delete']!.called || objects['listJson']!.called).to.equal(false);
   });
 
   it('deletes the owners of Pods in the foreground, anything else in the background, with the uid as a precondition', async () => {
@@ -77,15 +77,15 @@ describe('adapters/kubernetes/kubernetes-cluster-api', () => {
   });
 
   it('gives list items the kind and apiVersion the API leaves off, sorted by name', async () => {
-    objects['list']!.resolves({ items: [{ metadata: { name: 'b' } }, { metadata: { name: 'a' } }] });
+    objects['listJson']!.resolves({ items: [{ metadata: { name: 'b' } }, { metadata: { name: 'a' } }] });
     const result = await api.list({ apiVersion: 'v1', kind: 'Secret' }, 'api-ns', ' team=a ');
-    const args = objects['list']!.firstCall.args;
-    expect([args[0], args[1], args[2], args[7]]).to.deep.equal(['v1', 'Secret', 'api-ns', 'team=a']);
+    const args = objects['listJson']!.firstCall.args;
+    expect(args).to.deep.equal(['v1', 'Secret', 'api-ns', 'team=a']);
     expect(result).to.deep.equal({ ok: true, value: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a' } }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b' } }] });
   });
 
   it('reads an object the server does not have as undefined', async () => {
-    objects['read']!.rejects(new ApiException(404, 'Unknown API Status Code!', '{"kind":"Status","reason":"NotFound"}', {}));
+    objects['readJson']!.rejects(new ApiException(404, 'Unknown API Status Code!', '{"kind":"Status","reason":"NotFound"}', {}));
     expect(await api.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'api-ns', name: 'nope' })).to.deep.equal({ ok: true, value: undefined });
   });
 });

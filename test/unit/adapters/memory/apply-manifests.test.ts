@@ -8,8 +8,11 @@ import { MemoryConfigSource } from '../../../../src/adapters/memory/memory-confi
 import { MemorySecretSource } from '../../../../src/adapters/memory/memory-secret-source.js';
 import { assembleCatalog, visibleTo } from '../../../../src/domain/catalog.js';
 import { refOf, type KubeObject } from '../../../../src/domain/kube-object.js';
-import { isReady } from '../../../../src/domain/readiness.js';
+import { readinessOf } from '../../../../src/domain/readiness.js';
 import { planResources } from '../../../../src/domain/resource-plan.js';
+import type { CatalogEntry } from '../../../../src/domain/catalog-entry.js';
+import { mayMove } from '../../../../src/domain/maintenance.js';
+import { shortId } from '../../../../src/domain/template-variables.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
 const configMap = (name: string, namespace: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
@@ -47,7 +50,10 @@ describe('adapters/memory/apply-manifests', () => {
       const catalog = assembleCatalog(source.current());
       expect(catalog.problems).to.deep.equal([]);
       const plans = (ns: string) => visibleTo(catalog, ns).flatMap((o) => o.plans.map((p) => p.source)).sort();
-      expect(plans('client-ns')).to.deep.equal(['wrapped-entry-api-api-service', 'wrapped-entry-data-own-postgres', 'wrapped-entry-platform-time-service', 'wrapped-entry-weather-forecast-v1']);
+      expect(plans('client-ns')).to.deep.equal([
+        'wrapped-entry-api-api-service', 'wrapped-entry-api-api-service-v2', 'wrapped-entry-data-kv-store', 'wrapped-entry-data-own-postgres',
+        'wrapped-entry-platform-time-service', 'wrapped-entry-weather-forecast-v1',
+      ]);
       expect(plans('reports-ns')).to.deep.equal(['wrapped-entry-weather-forecast-v1', 'wrapped-entry-weather-forecast-v2']);
     });
 
@@ -65,8 +71,29 @@ describe('adapters/memory/apply-manifests', () => {
         const created = await api.create(object);
         if (!created.ok) throw new Error(created.error.message);
         const read = await api.get(refOf(object));
-        expect(read.ok && read.value !== undefined && isReady(read.value), object.kind).to.equal(true);
+        expect(read.ok && read.value !== undefined && readinessOf(read.value).state, object.kind).to.equal('ready');
       }
+    });
+
+    it('has a version 2 of the dedicated example that version 1 instances may move to: the Deployment and Service kept by name, a ConfigMap added, one dropped', async () => {
+      const source = new MemoryConfigSource(cluster, 'provider-ns');
+      await source.start();
+      const config = source.current();
+      const [v1, v2] = ['1', '2'].map((version) => config.entries.find((e) => e.offering === 'api-service' && e.version === version)!);
+      expect(mayMove(v1!, v2!)).to.equal(true);
+      const rendered = (entry: CatalogEntry) => {
+        const facts = { instanceId: 'instance-1', instanceName: 'mine', consumerNamespace: 'client-ns', team: entry.team, offering: entry.offering, version: entry.version, parameters: {} };
+        const plan = planResources(entry, config.templates, facts);
+        if (!plan.ok) throw new Error(plan.error.message);
+        return plan.value;
+      };
+      const short = shortId('instance-1');
+      const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind} ${o.metadata.name}`);
+      expect(names(rendered(v1!))).to.deep.equal([`ConfigMap api-${short}-config`, `Deployment api-${short}`, `Service api-${short}`]);
+      expect(names(rendered(v2!))).to.deep.equal([`ConfigMap api-${short}-settings`, `Deployment api-${short}`, `Service api-${short}`]);
+      const image = (objects: KubeObject[]) => JSON.stringify(objects.find((o) => o.kind === 'Deployment')).match(/api-service:([0-9.]+)/)?.[1];
+      expect([image(rendered(v1!)), image(rendered(v2!))]).to.deep.equal(['1.0.0', '2.0.0']);
+      expect(rendered(v2!).find((o) => o.kind === 'Service')).to.deep.equal(rendered(v1!).find((o) => o.kind === 'Service'));
     });
 
     it('holds the example Secret for the shared service', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MemoryCluster, type ClusterEvent } from '../../../../src/adapters/memory/memory-cluster.js';
 import type { KubeObject } from '../../../../src/domain/kube-object.js';
 import { parseLabelSelector } from '../../../../src/domain/label-selector.js';
-import { isReady } from '../../../../src/domain/readiness.js';
+import { readinessOf } from '../../../../src/domain/readiness.js';
 
 const NS = 'provider-ns';
 
@@ -131,8 +131,8 @@ describe('adapters/memory/memory-cluster', () => {
 
     it('drops a client-written status on kinds whose status belongs to a controller', () => {
       const stored = created(cluster, deployment('d', { status: { availableReplicas: 2, updatedReplicas: 2 } }));
-      expect(isReady(stored)).to.equal(false);
-      expect(isReady(cluster.get({ kind: 'Deployment', namespace: NS, name: 'd' })!)).to.equal(false);
+      expect(readinessOf(stored).state).to.equal('inProgress');
+      expect(readinessOf(cluster.get({ kind: 'Deployment', namespace: NS, name: 'd' })!).state).to.equal('inProgress');
     });
 
     it('hands out copies: changing what it returned changes nothing stored', () => {
@@ -156,7 +156,7 @@ describe('adapters/memory/memory-cluster', () => {
       ];
       return objects.map((object) => {
         created(dev, object);
-        return isReady(dev.get({ kind: object.kind, namespace: NS, name: object.metadata.name })!);
+        return readinessOf(dev.get({ kind: object.kind, namespace: NS, name: object.metadata.name })!).state === 'ready';
       });
     };
 
