@@ -66,6 +66,17 @@ describe('mesitis upgrade, and the version in mesitis status', () => {
       expect((await statusJson(broker, 'i-1')).upgrade).to.deep.equal({ available: false, from: after, to: after });
     });
 
+    it('points at the plans of the service at a higher version in status, and at none once the instance is on the newest', async () => {
+      const table = await run(runStatus, ['i-1', ...ns], broker);
+      expect(table.out).to.match(new RegExp(`NEWER PLAN +${VERSIONED.v2Plan} \\(version 2\\): "mesitis upgrade i-1 --plan ${VERSIONED.v2Plan} -n ${NS.client}"`));
+      const before = JSON.parse((await run(runStatus, ['i-1', ...ns, '-o', 'json'], broker)).out) as { newer_plans: { plan_id: string }[] };
+      expect(before.newer_plans.map((p) => p.plan_id)).to.deep.equal([VERSIONED.v2PlanId]);
+      expect((await run(runUpgrade, ['i-1', ...ns, '--plan', VERSIONED.v2Plan], broker)).code).to.equal(0);
+      const after = JSON.parse((await run(runStatus, ['i-1', ...ns, '-o', 'json'], broker)).out) as { newer_plans: unknown[] };
+      expect(after.newer_plans).to.deep.equal([]);
+      expect((await run(runStatus, ['i-1', ...ns], broker)).out).not.to.contain('NEWER PLAN');
+    });
+
     it('moves to another plan named by its version with --plan, and reports it in JSON', async () => {
       const { code, out, err } = await run(runUpgrade, ['i-1', ...ns, '--plan', '2', '-o', 'json'], broker);
       expect(code, err).to.equal(0);

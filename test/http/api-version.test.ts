@@ -3,6 +3,7 @@ import { deriveServiceId } from '../../src/domain/catalog-entry.js';
 import { startMemoryBroker, type MemoryBroker } from '../support/memory-broker.js';
 import { osb } from '../support/osb-client.js';
 import { kubernetesContext, NS, PLAN, platformGuids, providerFixture } from '../support/provider-fixture.js';
+import { versionedFixture } from '../support/versioned-fixture.js';
 
 const URL_SERVICE = deriveServiceId('web', 'time-api');
 const urlBody = { service_id: URL_SERVICE, plan_id: PLAN.url, ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
@@ -79,5 +80,43 @@ describe('answers in the dialect of the X-Broker-API-Version sent', () => {
     const missing = await osb(broker.url, 'GET', '/v2/catalog', { version: null });
     expect(missing.status).to.equal(412);
     expect(missing.body.description).to.contain('is missing').and.to.contain(accepted);
+  });
+});
+
+describe('binding expiry in the dialect of the X-Broker-API-Version sent', () => {
+  let broker: MemoryBroker;
+  const LEASED_SERVICE = deriveServiceId('web', 'leased-api');
+  const body = { service_id: LEASED_SERVICE, plan_id: 'plan-leased-1', ...platformGuids(NS.client), context: kubernetesContext(NS.client) };
+  before(async () => {
+    broker = await startMemoryBroker({ objects: versionedFixture() });
+    expect((await osb(broker.url, 'PUT', '/v2/service_instances/leased-1', { body })).status).to.equal(201);
+  });
+  after(async () => { await broker.stop(); });
+
+  /** The binding metadata a client of `version` gets when it binds, binds again and fetches. */
+  async function metadataFor(version: string, bindingId: string): Promise<unknown[]> {
+    const path = `/v2/service_instances/leased-1/service_bindings/${bindingId}`;
+    const answers = [
+      await osb(broker.url, 'PUT', path, { version, body }),
+      await osb(broker.url, 'PUT', path, { version, body }),
+      await osb(broker.url, 'GET', path, { version }),
+    ];
+    expect(answers.map((a) => a.status)).to.deep.equal([201, 200, 200]);
+    return answers.map((a) => a.body.metadata);
+  }
+
+  const timestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+  it('gives a 2.17 client expires_at and renew_before, 24 hours apart, in every answer', async () => {
+    for (const metadata of await metadataFor('2.17', 'm-17') as { expires_at: string; renew_before: string }[]) {
+      expect(Object.keys(metadata).sort()).to.deep.equal(['expires_at', 'renew_before']);
+      expect(metadata.expires_at).to.match(timestamp);
+      expect(Date.parse(metadata.expires_at) - Date.parse(metadata.renew_before)).to.equal(24 * 3600_000);
+    }
+  });
+
+  it('gives a 2.16 client expires_at only (renew_before came with 2.17), and a 2.15 client no metadata', async () => {
+    for (const metadata of await metadataFor('2.16', 'm-16') as object[]) expect(Object.keys(metadata)).to.deep.equal(['expires_at']);
+    expect(await metadataFor('2.15', 'm-15')).to.deep.equal([undefined, undefined, undefined]);
   });
 });

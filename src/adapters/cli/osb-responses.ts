@@ -19,7 +19,7 @@ export type CatalogPlan = t.TypeOf<typeof CatalogPlan>;
 
 export const CatalogService = t.intersection([
   t.type({ id: t.string, name: t.string, description: t.string, plans: t.array(CatalogPlan) }),
-  t.partial({ bindable: t.boolean, tags: t.array(t.string), metadata: JsonObject }),
+  t.partial({ bindable: t.boolean, plan_updateable: t.boolean, tags: t.array(t.string), metadata: JsonObject }),
 ]);
 export type CatalogService = t.TypeOf<typeof CatalogService>;
 

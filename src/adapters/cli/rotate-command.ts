@@ -10,11 +10,12 @@
  * printed.
  */
 import { randomUUID } from 'node:crypto';
+import { err, ok, type Result } from '../../domain/result.js';
 import {
   bindAndWait, describeBinding, reportBindingFailure, unbindAndWait, waitSettings, type BindingFailure, type BindingTarget, type Bound,
 } from './binding-flow.js';
 import { EXIT, fail, failOsb, say, usage, type CliIo, type ExitCode } from './cli-io.js';
-import { describeTarget, type ConsumerSecretStore, type SecretTarget } from './consumer-secret.js';
+import { absentForHandOver, describeTarget, type ConsumerSecretStore, type SecretTarget } from './consumer-secret.js';
 import { openSecretStore, runConsumerVerb, secretNameProblem, type ConsumerDeps, type ConsumerVerb, type VerbInvocation } from './consumer-verb.js';
 import { instancePlanIds } from './instance-plan.js';
 import { printJson } from './output.js';
@@ -74,6 +75,52 @@ async function handOver(
   return failStep(invocation, successor, undone.error, `${written.error}; binding ${successor.bindingId} could not be removed again: remove it with "mesitis unbind ${successor.instanceId} ${successor.bindingId} -n ${secret.namespace}"`);
 }
 
+/** What the command line asks for. */
+interface Rotation {
+  readonly instanceId: string;
+  readonly predecessorId: string;
+  readonly successorId: string;
+  /** The consumer's Secret, as the predecessor holds it. */
+  readonly secret: SecretTarget;
+  readonly store: ConsumerSecretStore;
+  readonly timeoutMs: number;
+}
+
+/** The rotation the arguments describe, or the exit code of the usage error reported. */
+function rotationOf(invocation: VerbInvocation): Result<Rotation, ExitCode> {
+  const { verb, values, positionals, context, io } = invocation;
+  const [instanceId, predecessorId] = [positionals[0]!, positionals[1]!];
+  if (values.secret === undefined) return err(usage(io, verb, '--secret is required: rotate rewrites the Secret that holds the binding'));
+  const successorId = values['new-binding-id'] ?? randomUUID();
+  const problem = secretNameProblem(values.secret)
+    ?? (successorId.trim() === '' ? '--new-binding-id must not be empty' : undefined)
+    ?? (successorId === predecessorId ? '--new-binding-id must differ from BINDING_ID' : undefined);
+  if (problem !== undefined) return err(usage(io, verb, problem));
+  const timeout = timeoutMs(values);
+  if (!timeout.ok) return err(usage(io, verb, timeout.error));
+  const store = openSecretStore(invocation);
+  if (!store.ok) return err(usage(io, verb, store.error));
+  const secret = { namespace: context.namespace, name: values.secret, instanceId, bindingId: predecessorId };
+  return ok({ instanceId, predecessorId, successorId, secret, store: store.value, timeoutMs: timeout.value });
+}
+
+/** Binds the successor with the predecessor's parameters and waits; a failure is reported with where things stand. */
+async function bindSuccessor(invocation: VerbInvocation, rotation: Rotation, successor: BindingTarget, parameters: Readonly<Record<string, unknown>>): Promise<Result<Bound, ExitCode>> {
+  const { client, context, io } = invocation;
+  const { instanceId, predecessorId, successorId, secret } = rotation;
+  progress(io, `rotating binding ${predecessorId} of ${instanceId}: binding its successor ${successorId}`);
+  const answer = await bindAndWait(client, successor, {
+    service_id: successor.ids.serviceId, plan_id: successor.ids.planId, predecessor_binding_id: predecessorId,
+    context: { platform: 'kubernetes', namespace: context.namespace }, parameters,
+  }, waitSettings(invocation, rotation.timeoutMs));
+  if (answer.ok) return answer;
+  const timedOut = answer.error.kind === 'unfinished' && answer.error.outcome.kind === 'timeout';
+  const standing = timedOut
+    ? `binding ${predecessorId} and ${describeTarget(secret)} are unchanged; the broker may still make ${successorId}: remove it with "mesitis unbind ${instanceId} ${successorId} -n ${context.namespace}"`
+    : `nothing changed: binding ${predecessorId} and ${describeTarget(secret)} are as they were`;
+  return err(failStep(invocation, successor, answer.error, standing));
+}
+
 export const rotateVerb: ConsumerVerb = {
   syntax: { name: 'rotate', positionals: ['INSTANCE_ID', 'BINDING_ID'], flags: ['secret', 'new-binding-id', 'timeout'] },
   help: `Usage: mesitis rotate INSTANCE_ID BINDING_ID --secret NAME [flags]
@@ -93,54 +140,34 @@ Flags:
   --timeout DURATION     how long to wait for each asynchronous bind or unbind: 300 (seconds), 90s, 5m (default 300s)`,
 
   async run(invocation) {
-    const { verb, values, positionals, client, context, io } = invocation;
-    const [instanceId, predecessorId] = [positionals[0]!, positionals[1]!];
-    if (values.secret === undefined) return usage(io, verb, '--secret is required: rotate rewrites the Secret that holds the binding');
-    const successorId = values['new-binding-id'] ?? randomUUID();
-    const problem = secretNameProblem(values.secret)
-      ?? (successorId.trim() === '' ? '--new-binding-id must not be empty' : undefined)
-      ?? (successorId === predecessorId ? '--new-binding-id must differ from BINDING_ID' : undefined);
-    if (problem !== undefined) return usage(io, verb, problem);
-    const timeout = timeoutMs(values);
-    if (!timeout.ok) return usage(io, verb, timeout.error);
-    const store = openSecretStore(invocation);
-    if (!store.ok) return usage(io, verb, store.error);
-    const secret: SecretTarget = { namespace: context.namespace, name: values.secret, instanceId, bindingId: predecessorId };
+    const parsed = rotationOf(invocation);
+    if (!parsed.ok) return parsed.error;
+    const rotation = parsed.value;
+    const { verb, client, io } = invocation;
+    const { instanceId, predecessorId, successorId, secret, store } = rotation;
 
     // Everything that can be checked is, before anything changes.
     const ids = await instancePlanIds(invocation, instanceId, false);
     if (!ids.ok) return fail(io, verb, ids.error.message, EXIT.failure, ids.error.failure);
-    const held = await store.value.check(secret);
+    const held = await store.check(secret);
     if (!held.ok) return fail(io, verb, held.error);
-    if (held.value === 'absent') return fail(io, verb, `${describeTarget(secret)} does not exist: rotate rewrites the Secret "mesitis bind --secret" wrote`);
+    if (held.value === 'absent') return fail(io, verb, absentForHandOver(secret));
     const current = await client.fetchBinding(instanceId, predecessorId);
     if (!current.ok) return failOsb(io, verb, current.error, `cannot fetch binding ${predecessorId}`);
 
-    const wait = waitSettings(invocation, timeout.value);
     const successor: BindingTarget = { instanceId, bindingId: successorId, ids: ids.value };
-    progress(io, `rotating binding ${predecessorId} of ${instanceId}: binding its successor ${successorId}`);
-    const answer = await bindAndWait(client, successor, {
-      service_id: ids.value.serviceId, plan_id: ids.value.planId, predecessor_binding_id: predecessorId,
-      context: { platform: 'kubernetes', namespace: context.namespace }, parameters: current.value.body.parameters ?? {},
-    }, wait);
-    if (!answer.ok) {
-      const timedOut = answer.error.kind === 'unfinished' && answer.error.outcome.kind === 'timeout';
-      const standing = timedOut
-        ? `binding ${predecessorId} and ${describeTarget(secret)} are unchanged; the broker may still make ${successorId}: remove it with "mesitis unbind ${instanceId} ${successorId} -n ${context.namespace}"`
-        : `nothing changed: binding ${predecessorId} and ${describeTarget(secret)} are as they were`;
-      return failStep(invocation, successor, answer.error, standing);
-    }
-
-    const handed = await handOver(invocation, store.value, secret, successor, answer.value, timeout.value);
+    const bound = await bindSuccessor(invocation, rotation, successor, current.value.body.parameters ?? {});
+    if (!bound.ok) return bound.error;
+    const handed = await handOver(invocation, store, secret, successor, bound.value, rotation.timeoutMs);
     if (handed !== undefined) return handed;
     progress(io, `${describeTarget(secret)} now holds binding ${successorId}; unbinding ${predecessorId}`);
     const predecessor: BindingTarget = { instanceId, bindingId: predecessorId, ids: ids.value };
-    const unbound = await unbindAndWait(client, predecessor, wait);
+    const unbound = await unbindAndWait(client, predecessor, waitSettings(invocation, rotation.timeoutMs));
     if (!unbound.ok) {
-      const retry = `"mesitis unbind ${instanceId} ${predecessorId} -n ${context.namespace}" (without --secret: the Secret is ${successorId}'s now)`;
+      const retry = `"mesitis unbind ${instanceId} ${predecessorId} -n ${secret.namespace}" (without --secret: the Secret is ${successorId}'s now)`;
       return failStep(invocation, predecessor, unbound.error, `${describeTarget(secret)} already holds the credentials of ${successorId}; remove ${predecessorId} with ${retry}`);
     }
-    return report(invocation, predecessorId, { successor, bound: answer.value, secret: { ...secret, bindingId: successorId }, predecessor: unbound.value });
+    return report(invocation, predecessorId, { successor, bound: bound.value, secret: { ...secret, bindingId: successorId }, predecessor: unbound.value });
   },
 };
 

@@ -10,7 +10,7 @@ import { EXIT, failOsb } from './cli-io.js';
 import { planNames } from './catalog-lookup.js';
 import { runConsumerVerb, type ConsumerDeps, type ConsumerVerb, type VerbInvocation } from './consumer-verb.js';
 import { describeOsbFailure, type OsbFailure } from './osb-failure.js';
-import type { Binding, CatalogDocument, FetchedInstance, LastOperation } from './osb-responses.js';
+import type { Binding, CatalogDocument, CatalogPlan, FetchedInstance, LastOperation } from './osb-responses.js';
 import { fields, printJson } from './output.js';
 
 const parameterText = (parameters: Readonly<Record<string, unknown>>): string =>
@@ -29,6 +29,45 @@ function upgradeOf(catalog: CatalogDocument | undefined, instance: FetchedInstan
   if (to === undefined) return undefined;
   const from = instance.maintenance_info?.version;
   return { available: from !== to, ...(from !== undefined ? { from } : {}), to };
+}
+
+/** A plan of the instance's own service at a higher offering version, which "mesitis upgrade --plan" may move it to. */
+interface NewerPlan {
+  readonly plan: string;
+  readonly plan_id: string;
+  readonly version: string;
+}
+
+/** major.minor.patch of a semantic version, ignoring pre-release and build metadata. */
+const versionCore = (version: string): number[] => (version.split(/[-+]/)[0] ?? '').split('.').map((part) => Number.parseInt(part, 10) || 0);
+
+function isNewer(candidate: string, current: string): boolean {
+  const [a, b] = [versionCore(candidate), versionCore(current)];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return false;
+}
+
+/** The offering version a plan stands for (its entry's version, in the plan's metadata). */
+const offeringVersion = (plan: CatalogPlan | undefined): string | undefined =>
+  typeof plan?.metadata?.['version'] === 'string' ? plan.metadata['version'] : undefined;
+
+/**
+ * Plans of the same service at a higher offering version, when the catalog
+ * says plans of this service may be changed. Whether the broker accepts a
+ * particular move is its call (an entry lists what it can be updated from);
+ * this only points at what is on offer.
+ */
+function newerPlansOf(catalog: CatalogDocument | undefined, instance: FetchedInstance): NewerPlan[] {
+  const service = catalog?.services.find((s) => s.id === instance.service_id);
+  const current = service?.plans.find((p) => p.id === instance.plan_id);
+  const level = offeringVersion(current);
+  if (service === undefined || level === undefined || !(current?.plan_updateable ?? service.plan_updateable ?? false)) return [];
+  return service.plans.flatMap((p) => {
+    const version = offeringVersion(p);
+    return p.id !== instance.plan_id && version !== undefined && isNewer(version, level) ? [{ plan: p.name, plan_id: p.id, version }] : [];
+  });
 }
 
 /** What a binding's status may show: its expiry and where it points, never its credentials. */
@@ -53,10 +92,11 @@ interface Shown {
   readonly detailsProblem?: OsbFailure;
   readonly names: { service?: string; plan?: string };
   readonly upgrade?: Upgrade;
+  readonly newerPlans: readonly NewerPlan[];
   readonly binding?: ReturnType<typeof bindingView>;
 }
 
-function tableRows(invocation: VerbInvocation, { operation, details, detailsProblem, names, upgrade, binding }: Shown): [string, string][] {
+function tableRows(invocation: VerbInvocation, { operation, details, detailsProblem, names, upgrade, newerPlans, binding }: Shown): [string, string][] {
   const rows: [string, string][] = [['INSTANCE', invocation.positionals[0]!], ['NAMESPACE', invocation.context.namespace], ['STATE', operation.state]];
   if (operation.description !== undefined) rows.push(['DESCRIPTION', operation.description]);
   if (details) {
@@ -65,6 +105,10 @@ function tableRows(invocation: VerbInvocation, { operation, details, detailsProb
     rows.push(['PARAMETERS', parameterText(details.parameters ?? {})]);
     rows.push(['VERSION', details.maintenance_info?.version ?? 'unknown (the broker gives no maintenance level)']);
     if (upgrade) rows.push(upgradeRow(invocation, upgrade));
+    const { positionals, context } = invocation;
+    for (const newer of newerPlans) {
+      rows.push(['NEWER PLAN', `${newer.plan} (version ${newer.version}): "mesitis upgrade ${positionals[0]!} --plan ${newer.plan} -n ${context.namespace}"`]);
+    }
   } else if (detailsProblem) {
     rows.push(['DETAILS', `not available: ${describeOsbFailure(detailsProblem)}`]);
   }
@@ -82,7 +126,8 @@ export const statusVerb: ConsumerVerb = {
 Shows the state of the instance's last operation (in progress, succeeded,
 failed) and, once provisioned, its service, plan, parameters and maintenance
 level (VERSION), with "upgrade available" when its plan has a newer level
-("mesitis upgrade" applies it).
+("mesitis upgrade" applies it), and the plans of its service at a higher
+version it may be moved to ("mesitis upgrade --plan").
 
 Flags:
   --binding BINDING_ID   also show when that binding expires and from when to
@@ -106,6 +151,7 @@ Flags:
       names: details && document ? planNames(document, { serviceId: details.service_id, planId: details.plan_id }) : {},
       ...(details ? { details } : {}), ...(!instance.ok ? { detailsProblem: instance.error } : {}),
       ...(upgrade ? { upgrade } : {}),
+      newerPlans: details ? newerPlansOf(document, details) : [],
       ...(bindingId !== undefined && fetched?.ok ? { binding: bindingView(bindingId, fetched.value.body) } : {}),
     };
     if (output === 'json') {
@@ -114,6 +160,7 @@ Flags:
         instance: details ? { ...details, ...shown.names } : null,
         version: details?.maintenance_info?.version ?? null,
         upgrade: shown.upgrade ?? null,
+        newer_plans: shown.newerPlans,
         ...(shown.binding ? { binding: shown.binding } : {}),
       });
     } else {
