@@ -65,7 +65,7 @@ export class BindWithObjects {
     // A failed attempt is replaced by a new one, like a failed provision.
     const failed = existing.value && bindingStatus(existing.value) === 'failed' ? existing.value : undefined;
     if (existing.value && !failed) return this.answerRepeat(entry, instance, existing.value, wanted, request.acceptsIncomplete === true);
-    const predecessor = await this.checkPredecessor(request);
+    const predecessor = await checkPredecessor(this.store, request);
     if (!predecessor.ok) return predecessor;
     const templates = this.catalog.catalog().templates;
     const facts = await this.templateFacts.ofBinding(entry, templates, instance, wanted.id);
@@ -148,17 +148,18 @@ export class BindWithObjects {
     return answer.ok ? ok({ ...answer.value, ...metadataOf(existing), outcome: 'exists' }) : answer;
   }
 
-  /** A rotation's predecessor must be a live binding of the same instance. */
-  private async checkPredecessor(request: BindRequest): Promise<Result<void>> {
-    if (request.predecessorBindingId === undefined) return ok(undefined);
-    const found = await this.store.getBinding(request.instanceId, request.predecessorBindingId);
-    if (!found.ok) return found;
-    const status = found.value ? bindingStatus(found.value) : undefined;
-    if (status === undefined || status === 'revoked' || status === 'unbinding' || status === 'failed') {
-      return err(domainError('InvalidRequest', `predecessor_binding_id ${request.predecessorBindingId} names no live binding of instance ${request.instanceId}`));
-    }
-    return ok(undefined);
+}
+
+/** A rotation's predecessor must be a live binding of the same instance. */
+export async function checkPredecessor(store: StateStore, request: BindRequest): Promise<Result<void>> {
+  if (request.predecessorBindingId === undefined) return ok(undefined);
+  const found = await store.getBinding(request.instanceId, request.predecessorBindingId);
+  if (!found.ok) return found;
+  const status = found.value ? bindingStatus(found.value) : undefined;
+  if (status === undefined || status === 'revoked' || status === 'unbinding' || status === 'failed') {
+    return err(domainError('InvalidRequest', `predecessor_binding_id ${request.predecessorBindingId} names no live binding of instance ${request.instanceId}`));
   }
+  return ok(undefined);
 }
 
 /** The OSB binding metadata (expires_at, renew_before) of an answer, when the binding has any. */

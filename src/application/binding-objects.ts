@@ -10,6 +10,7 @@ import type { BindingLifetime } from '../domain/catalog-entry.js';
 import type { ObjectRef } from '../domain/kube-object.js';
 import type { BindingRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
+import type { BindingCredentials } from './binding-credentials.js';
 import type { InstanceObjects } from './instance-objects.js';
 
 const plainRef = ({ terminating: _t, ...ref }: ObjectRef & { readonly terminating: boolean }): ObjectRef => ref;
@@ -36,6 +37,22 @@ export async function removeBindingObjects(objects: InstanceObjects, binding: Bi
   return left.ok ? ok(left.value.map(plainRef)) : left;
 }
 
+/**
+ * Revokes the binding's Vault lease (if it has one), then removes its
+ * objects as removeBindingObjects does. A lease that could not be revoked
+ * is an error: the caller keeps the record, to be retried, as it does for
+ * an object that will not go.
+ */
+export async function releaseBinding(
+  objects: InstanceObjects, leases: Pick<BindingCredentials, 'revokeLease'> | undefined, binding: BindingRecord, everything = false,
+): Promise<Result<ObjectRef[]>> {
+  if (leases !== undefined) {
+    const revoked = await leases.revokeLease(binding);
+    if (!revoked.ok) return revoked;
+  }
+  return removeBindingObjects(objects, binding, everything);
+}
+
 /** RFC 3339 in UTC with Z and whole seconds: the timestamp format OSB uses for expires_at and renew_before. */
 export const osbTimestamp = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -47,6 +64,22 @@ export function expiryOf(lifetime: BindingLifetime | undefined, nowMs: number): 
     expiresAt: osbTimestamp(expires),
     ...(lifetime.renewBeforeMs !== undefined ? { renewBefore: osbTimestamp(expires - lifetime.renewBeforeMs) } : {}),
   };
+}
+
+/**
+ * When a binding under a lease of `leaseSeconds` taken now expires: when the
+ * lease does, or earlier when the entry's lifetime says so. Renew before
+ * `renewBeforeMs` (else the lifetime's, else the last third) ahead of it.
+ */
+export function leaseExpiry(
+  leaseSeconds: number, renewBeforeMs: number | undefined, lifetime: BindingLifetime | undefined, nowMs: number,
+): Pick<BindingRecord, 'expiresAt' | 'renewBefore'> {
+  const leaseMs = leaseSeconds * 1000;
+  if (leaseMs <= 0) return expiryOf(lifetime, nowMs); // a lease without end (a root token's): the entry decides
+  const lifetimeMs = Math.min(leaseMs, lifetime?.lifetimeMs ?? leaseMs);
+  const ahead = Math.min(renewBeforeMs ?? lifetime?.renewBeforeMs ?? lifetimeMs / 3, lifetimeMs);
+  const expires = nowMs + lifetimeMs;
+  return { expiresAt: osbTimestamp(expires), renewBefore: osbTimestamp(expires - ahead) };
 }
 
 /** Whether a live binding's lifetime is over at `nowMs`. */

@@ -15,7 +15,7 @@ import { readinessOf, takesTime } from '../domain/readiness.js';
 import { bindingStatus, type BindingOperation, type BindingRecord, type InstanceRecord } from '../domain/records.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { BindingCredentials } from './binding-credentials.js';
-import { removeBindingObjects } from './binding-objects.js';
+import { releaseBinding, removeBindingObjects } from './binding-objects.js';
 import type { CatalogService } from './catalog-service.js';
 import { tryInstanceLock } from './instance-lock.js';
 import type { InstanceObjects } from './instance-objects.js';
@@ -168,7 +168,7 @@ export class BindingWork {
 
   /** Removes what is left of an unbinding binding and forgets it once nothing is. */
   private async removeRest(binding: BindingRecord): Promise<Result<void>> {
-    const left = await removeBindingObjects(this.objects, binding, true);
+    const left = await this.release(binding, true);
     if (!left.ok) {
       await this.transition(binding, { type: 'stillRemoving', reason: `retrying: ${left.error.message}` });
       return left;
@@ -201,9 +201,14 @@ export class BindingWork {
     return this.create(binding, plan.value, held);
   }
 
-  /** An expired binding: its objects removed, the record kept as revoked (retried while any is left). */
+  /** Revokes the binding's lease and removes its objects (releaseBinding); answers the objects still there. */
+  release(binding: BindingRecord, everything = false): Promise<Result<ObjectRef[]>> {
+    return releaseBinding(this.objects, this.credentials, binding, everything);
+  }
+
+  /** An expired binding: its lease revoked and objects removed, the record kept as revoked (retried while any is left). */
   async revokeLocked(binding: BindingRecord): Promise<Result<void>> {
-    const left = await removeBindingObjects(this.objects, binding, true);
+    const left = await this.release(binding, true);
     if (!left.ok) return left;
     if (left.value.length > 0) return err(domainError('Unavailable', `${left.value.map(describeRef).join(', ')} still terminating`));
     const done = await this.transition(binding, { type: 'expired' });
@@ -213,7 +218,7 @@ export class BindingWork {
 
   /** A synchronous bind interrupted before it answered: the platform never got its 201, so undo it. */
   private async rollBack(binding: BindingRecord): Promise<Result<void>> {
-    const left = await removeBindingObjects(this.objects, binding, true);
+    const left = await this.release(binding, true);
     if (!left.ok) return left;
     if (left.value.length === 0) return this.store.deleteBinding(binding.instanceId, binding.id);
     const removing = await this.transition(binding, { type: 'unbindStarted' });

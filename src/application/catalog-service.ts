@@ -9,6 +9,7 @@ import { groupOf } from '../domain/built-in-kinds.js';
 import { assembleCatalog, findPlan, type Catalog, type DeniedCreate } from '../domain/catalog.js';
 import type { CatalogEntry } from '../domain/catalog-entry.js';
 import { describeProblem } from '../domain/catalog-entry.js';
+import type { ChartReview } from './chart-review.js';
 import type { AccessReview } from './ports/access-review.js';
 import type { ConfigSource } from './ports/config-source.js';
 import type { KindResolver } from './ports/kind-resolver.js';
@@ -21,7 +22,8 @@ export class CatalogService {
 
   /**
    * Without `kinds` no entry is refused for its kinds, without `access` none
-   * for the broker's rights (the cluster refuses them at provision).
+   * for the broker's rights (the cluster refuses them at provision), without
+   * `charts` no Helm entry for its chart (the install finds out).
    */
   constructor(
     private readonly source: ConfigSource,
@@ -29,6 +31,7 @@ export class CatalogService {
     private readonly reporter: ProblemReporter,
     private readonly kinds?: KindResolver,
     private readonly access?: AccessReview,
+    private readonly charts?: ChartReview,
   ) {}
 
   /**
@@ -42,10 +45,12 @@ export class CatalogService {
   }
 
   catalog(): Catalog {
-    const revision = `${this.source.revision()}/${this.kinds?.revision() ?? 0}/${this.access?.revision() ?? 0}`;
+    const revision = `${this.source.revision()}/${this.kinds?.revision() ?? 0}/${this.access?.revision() ?? 0}/${this.charts?.revision() ?? 0}`;
     if (this.cached?.revision !== revision) {
-      const kinds = this.kinds;
-      const catalog = assembleCatalog(this.source.current(), kinds && ((apiVersion, kind) => kinds.lookup(apiVersion, kind)), this.deniedCreate());
+      const { kinds, charts } = this;
+      const catalog = assembleCatalog(
+        this.source.current(), kinds && ((apiVersion, kind) => kinds.lookup(apiVersion, kind)), this.deniedCreate(), charts && ((entry) => charts.problemOf(entry)),
+      );
       this.cached = { revision, catalog };
       this.assemblies += 1;
       this.report(catalog);
@@ -76,9 +81,10 @@ export class CatalogService {
       assemble();
       this.access?.refresh().catch((error: unknown) => this.logger.warn('could not review access', { error: String(error) }));
     };
-    const unfollow = [this.source.onChange(reviewAgain), this.kinds?.onChange(reviewAgain), this.access?.onChange(assemble)];
+    const unfollow = [this.source.onChange(reviewAgain), this.kinds?.onChange(reviewAgain), this.access?.onChange(assemble), this.charts?.onChange(assemble)];
     return () => {
       for (const stop of unfollow) stop?.();
+      this.charts?.stop();
     };
   }
 

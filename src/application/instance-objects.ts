@@ -1,7 +1,9 @@
 /**
  * Creating and removing a dedicated instance's objects so that nothing is
  * ever left half-made: creation rolls back in reverse order on any failure;
- * removal deletes in reverse order and treats NotFound as done.
+ * removal deletes in reverse order and treats NotFound as done. An instance
+ * of a Helm entry owns a release instead, whose objects helm makes and
+ * removes (instance-release.ts): make() and removeInstance() take either.
  *
  * Ownership is the uid the API server gave an object when we created it.
  * Removal deletes a recorded object only with that uid as a precondition,
@@ -21,16 +23,54 @@ import { domainError, type DomainError } from '../domain/errors.js';
 import { describeRef, ownedRefOf, refOf, type KubeObject, type ObjectRef, type ObjectType } from '../domain/kube-object.js';
 import { instanceSelector, ownedBy } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
+import type { InstancePlan } from '../domain/instance-plan.js';
+import type { InstanceRecord, ReleaseRecord } from '../domain/records.js';
+import { InstanceRelease } from './instance-release.js';
 import type { ClusterApi } from './ports/cluster-api.js';
+import type { HelmReleases } from './ports/helm-releases.js';
 import type { Logger } from './ports/logger.js';
 
 export type CreateFailure = DomainError & { readonly rolledBack: boolean };
 
 export class InstanceObjects {
+  /** The helm side: an instance of a Helm entry owns a release, whose objects Helm makes. */
+  readonly release: InstanceRelease;
+
+  /** Without `releases` (no helm), Helm entries fail to provision with an Infrastructure error. */
   constructor(
     private readonly cluster: ClusterApi,
     private readonly logger: Logger,
-  ) {}
+    releases?: HelmReleases,
+  ) {
+    this.release = new InstanceRelease(releases, cluster, logger);
+  }
+
+  /**
+   * Makes an instance's plan: its objects created in order, or its release
+   * installed; either way the objects with their uids. A failure says
+   * whether everything made is gone again (`rolledBack`).
+   */
+  async make(instanceId: string, plan: InstancePlan, stillWanted: () => boolean = () => true): Promise<Result<{ objects: ObjectRef[]; release?: ReleaseRecord }, CreateFailure>> {
+    if (plan.kind === 'objects') {
+      const created = await this.create(instanceId, plan.objects, stillWanted);
+      return created.ok ? ok({ objects: created.value }) : created;
+    }
+    if (!stillWanted()) return err({ ...domainError('ConcurrencyError', 'provisioning stopped: a deprovision cancelled it, or the instance lock was lost'), rolledBack: false });
+    return this.release.install(plan.spec);
+  }
+
+  /**
+   * Removes everything an instance owns: its release uninstalled first
+   * (Helm deletes the release's objects and its history), then its
+   * objects as remove() does. Answers the objects still terminating.
+   */
+  async removeInstance(instance: Pick<InstanceRecord, 'id' | 'objects' | 'release'>): Promise<Result<ObjectRef[]>> {
+    if (instance.release !== undefined) {
+      const uninstalled = await this.release.uninstall(instance.release);
+      if (!uninstalled.ok) return uninstalled;
+    }
+    return this.remove(instance.id, instance.objects);
+  }
 
   /**
    * Creates the plan in order and answers the refs with their uids;

@@ -68,7 +68,7 @@ export class InstanceReadiness {
 
   /** A failed provision leaves nothing behind: remove the objects, then record why (and what is left, if anything). */
   private async fail(record: InstanceRecord, reason: string): Promise<Result<void>> {
-    const removed = await this.objects.remove(record.id, record.objects);
+    const removed = await this.objects.removeInstance(record);
     const failed = await this.records.apply(record.id, record.operation.id, { type: 'provisionFailed', reason, rolledBack: removed.ok });
     this.logger.warn('provision failed', { instanceId: record.id, reason });
     return failed.ok ? ok(undefined) : failed;

@@ -10,7 +10,8 @@
 import { describeRef, type ObjectRef } from '../domain/kube-object.js';
 import { bindingStatus, type BindingRecord, type InstanceRecord } from '../domain/records.js';
 import { ok, type Result } from '../domain/result.js';
-import { removeBindingObjects } from './binding-objects.js';
+import type { BindingCredentials } from './binding-credentials.js';
+import { releaseBinding } from './binding-objects.js';
 import { ifStillUnlocked } from './instance-lock.js';
 import type { InstanceObjects } from './instance-objects.js';
 import type { InstanceRecords } from './instance-records.js';
@@ -25,6 +26,8 @@ export class InstanceRemoval {
     private readonly objects: InstanceObjects,
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
+    /** Revokes the Vault leases of bindings it forgets. */
+    private readonly leases?: Pick<BindingCredentials, 'revokeLease'>,
   ) {}
 
   /**
@@ -35,7 +38,7 @@ export class InstanceRemoval {
    * it were gone.
    */
   async removeEverything(record: InstanceRecord, resumed = false): Promise<Result<void>> {
-    const removed = await this.objects.remove(record.id, record.objects);
+    const removed = await this.objects.removeInstance(record);
     if (!removed.ok) return this.retryLater(record, removed.error.message, removed);
     return this.finishWhenGone(record, resumed ? record.objects : removed.value);
   }
@@ -46,8 +49,13 @@ export class InstanceRemoval {
    * someone is.
    */
   async settle(record: InstanceRecord): Promise<Result<void>> {
-    // Its worker may have died before deleting anything: look at every object, not just the slow ones.
-    return ifStillUnlocked(this.store, this.settings, this.records.read, record, (current) => this.finishWhenGone(current, current.objects));
+    // Its worker may have died before deleting anything: look at every object, not just the slow ones,
+    // and uninstall its release (idempotent) so that no release storage outlives the instance.
+    return ifStillUnlocked(this.store, this.settings, this.records.read, record, async (current) => {
+      const uninstalled = current.release !== undefined ? await this.objects.release.uninstall(current.release) : ok(undefined);
+      if (!uninstalled.ok) return this.retryLater(current, uninstalled.error.message, uninstalled);
+      return this.finishWhenGone(current, current.objects);
+    });
   }
 
   /** Finishes when none of `watched` is left; deletes again any of them not yet terminating. */
@@ -90,7 +98,7 @@ export class InstanceRemoval {
     if (!bindings.ok) return bindings;
     const left: ObjectRef[] = [];
     for (const binding of bindings.value) {
-      const removed = await removeBindingObjects(this.objects, binding, bindingStatus(binding) === 'unbinding');
+      const removed = await releaseBinding(this.objects, this.leases, binding, bindingStatus(binding) === 'unbinding');
       if (!removed.ok) return removed;
       const kept = removed.value.length > 0 ? await this.store.putBinding(unbinding(binding)) : await this.store.deleteBinding(instanceId, binding.id);
       if (!kept.ok) return kept;

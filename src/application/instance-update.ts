@@ -20,32 +20,33 @@
  *           it) the changed objects cannot be put back and the failure says
  *           so.
  *
+ * An instance of a Helm entry takes the same steps with its release: apply
+ * is `helm upgrade` (in place: same release, never renamed or moved),
+ * settle judges the upgraded objects alike, and restore is a rollback to
+ * the revision that served before (helm removes what only the target had),
+ * which needs no previous entry at all.
+ *
  * Every step runs under the instance's lock, held by its caller.
  */
 import type { CatalogEntry } from '../domain/catalog-entry.js';
-import { coordinatesOf } from '../domain/coordinates.js';
-import { pinBinding } from '../domain/credentials.js';
 import { domainError } from '../domain/errors.js';
+import type { ReleaseSpec } from '../domain/helm-release.js';
+import { planInstance, type RenderedInstance } from '../domain/instance-plan.js';
 import { describeRef, ownedRefOf, refOf, sameRef, type KubeObject, type ObjectRef } from '../domain/kube-object.js';
 import { maintenanceVersionOf } from '../domain/maintenance.js';
 import { readinessOf, takesTime } from '../domain/readiness.js';
 import type { InstanceRecord, PinnedBinding } from '../domain/records.js';
-import { ownedBy, planResources } from '../domain/resource-plan.js';
+import { ownedBy } from '../domain/resource-plan.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { CatalogService } from './catalog-service.js';
 import { ifStillUnlocked } from './instance-lock.js';
+import { InstanceRelease } from './instance-release.js';
 import type { InstanceRecords } from './instance-records.js';
 import type { ClusterApi } from './ports/cluster-api.js';
 import type { Logger } from './ports/logger.js';
 import type { StateStore } from './ports/state-store.js';
 import type { BrokerSettings, Runtime } from './settings.js';
 import type { TemplateFacts } from './template-facts.js';
-
-/** A plan rendered for one instance: its objects and what its bindings get. */
-export interface RenderedPlan {
-  readonly objects: KubeObject[];
-  readonly pinned: PinnedBinding;
-}
 
 const without = (refs: readonly ObjectRef[], others: readonly ObjectRef[]): ObjectRef[] =>
   refs.filter((ref) => !others.some((other) => sameRef(other, ref)));
@@ -60,18 +61,30 @@ export class InstanceUpdate {
     private readonly logger: Logger,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
+    /** The helm side of the instance's objects (InstanceObjects.release); the default has no helm. */
+    private readonly release: InstanceRelease = new InstanceRelease(undefined, cluster, logger),
   ) {}
 
-  /** Renders `entry` for the instance with `parameters`: the same render a provision makes. */
-  async render(entry: CatalogEntry, record: InstanceRecord, parameters: Readonly<Record<string, unknown>>): Promise<Result<RenderedPlan>> {
+  /**
+   * Renders `entry` for the instance with `parameters`: the same render a
+   * provision makes. An instance stays what it is: a release is upgraded in
+   * place, never renamed, moved or turned into objects (Unsupported).
+   */
+  async render(entry: CatalogEntry, record: InstanceRecord, parameters: Readonly<Record<string, unknown>>): Promise<Result<RenderedInstance>> {
     const templates = this.catalog.catalog().templates;
     const facts = await this.templateFacts.of(entry, templates, { ...record, parameters });
     if (!facts.ok) return facts;
-    const plan = planResources(entry, templates, facts.value);
-    if (!plan.ok) return plan;
-    const coordinates = coordinatesOf(entry, facts.value, plan.value);
-    if (!coordinates.ok) return coordinates;
-    return ok({ objects: plan.value, pinned: pinBinding(entry, coordinates.value, facts.value) });
+    const rendered = planInstance(entry, templates, facts.value);
+    if (!rendered.ok) return rendered;
+    const { plan } = rendered.value;
+    const { release } = record;
+    if (plan.kind === 'objects' && release !== undefined) {
+      return err(domainError('Unsupported', `this instance is a Helm release and plan ${entry.planId} is not a Helm chart: deprovision and provision again`));
+    }
+    if (plan.kind === 'release' && (release?.namespace !== plan.spec.namespace || release.name !== plan.spec.name)) {
+      return err(domainError('Unsupported', `plan ${entry.planId} would install release ${plan.spec.namespace}/${plan.spec.name}, not this instance's${release ? ` (${release.namespace}/${release.name})` : ''}: deprovision and provision again`));
+    }
+    return rendered;
   }
 
   /** Whatever step an `updating` record is at, takes it as far as it goes now (the caller holds the lock). */
@@ -100,15 +113,27 @@ export class InstanceUpdate {
     }
     const rendered = await this.render(entry, record, target.parameters);
     if (!rendered.ok) return this.restore(record, [], rendered.error.message);
+    const { plan, pinned } = rendered.value;
+    if (plan.kind === 'release') return this.upgradeRelease(record, plan.spec, pinned);
     const applied: ObjectRef[] = [];
-    for (const object of rendered.value.objects) {
+    for (const object of plan.objects) {
       if (!stillHeld()) return ok(undefined);
       const written = await this.writeOwn(record.id, object, record.update!.previous.objects);
       if (!written.ok) return this.restore(record, applied, `${describeRef(refOf(object))}: ${written.error.message}`);
       applied.push(ownedRefOf(written.value));
     }
     this.logger.info('update applied', { instanceId: record.id, objects: applied.length });
-    const recorded = await this.records.apply(record.id, record.operation.id, { type: 'updateApplied', applied, pinned: rendered.value.pinned });
+    const recorded = await this.records.apply(record.id, record.operation.id, { type: 'updateApplied', applied, pinned });
+    return recorded.ok ? ok(undefined) : recorded;
+  }
+
+  /** `helm upgrade` (a failed one the adapter rolls back itself), then the release's objects are recorded like applied ones. */
+  private async upgradeRelease(record: InstanceRecord, spec: ReleaseSpec, pinned: PinnedBinding): Promise<Result<void>> {
+    const upgraded = await this.release.upgrade(spec);
+    if (!upgraded.ok) return this.restore(record, [], upgraded.error.message);
+    const { objects, release } = upgraded.value;
+    this.logger.info('release upgraded', { instanceId: record.id, release: release.name, revision: release.revision });
+    const recorded = await this.records.apply(record.id, record.operation.id, { type: 'updateApplied', applied: objects, pinned, release });
     return recorded.ok ? ok(undefined) : recorded;
   }
 
@@ -148,6 +173,7 @@ export class InstanceUpdate {
   private async restore(record: InstanceRecord, applied: readonly ObjectRef[], reason: string): Promise<Result<void>> {
     const { previous } = record.update!;
     this.logger.warn('update failed, restoring the previous plan', { instanceId: record.id, reason });
+    if (record.release !== undefined) return this.restoreRelease(record, applied, reason);
     const reapplied = await this.reapplyPrevious(record);
     const targetOnly = without(applied, previous.objects);
     const left: ObjectRef[] = [];
@@ -163,6 +189,24 @@ export class InstanceUpdate {
     return left.length > 0 ? err(domainError('Unavailable', `could not remove ${left.map(describeRef).join(', ')}`)) : ok(undefined);
   }
 
+  /**
+   * A release goes back to the revision that served before the update
+   * (a rollback, when the upgrade went through; a failed upgrade the adapter
+   * has rolled back already). Helm removes what only the target had.
+   */
+  private async restoreRelease(record: InstanceRecord, applied: readonly ObjectRef[], reason: string): Promise<Result<void>> {
+    const intent = record.update!;
+    const release = record.release!;
+    const restored = intent.release !== undefined ? await this.release.rollback(release) : await this.release.current(release);
+    const objects = restored.ok ? restored.value.objects : [...intent.previous.objects, ...without(applied, intent.previous.objects)];
+    const note = restored.ok
+      ? `revision ${release.revision ?? '(unknown)'} of release ${release.name} serves again`
+      : `release ${release.name} could not be rolled back: ${restored.error.message}`;
+    const failed = await this.records.apply(record.id, record.operation.id, { type: 'updateFailed', reason: `update failed: ${reason}; ${note}`, objects });
+    if (!failed.ok) return failed;
+    return restored.ok ? ok(undefined) : restored;
+  }
+
   /** The previous plan's objects applied again, as refs with uids; an error says why that was impossible. */
   private async reapplyPrevious(record: InstanceRecord): Promise<Result<ObjectRef[]>> {
     const { previous } = record.update!;
@@ -175,8 +219,9 @@ export class InstanceUpdate {
     }
     const rendered = await this.render(entry, record, previous.parameters);
     if (!rendered.ok) return rendered;
+    const { plan } = rendered.value;
     const refs: ObjectRef[] = [];
-    for (const object of rendered.value.objects) {
+    for (const object of plan.kind === 'objects' ? plan.objects : []) {
       const written = await this.writeOwn(record.id, object, previous.objects);
       if (!written.ok) return written;
       refs.push(ownedRefOf(written.value));

@@ -6,7 +6,8 @@
  * apiserver outage stopped it. Whichever replica finds it converges the
  * cluster to the record, at start-up and then periodically:
  *
- *   provisioning   -> create what is missing (adopting what is ours), then starting
+ *   provisioning   -> create what is missing (adopting what is ours), or install the
+ *                     release again (helm replaces an install cut off), then starting
  *   starting       -> judge readiness (ready, or failed past the timeout)
  *   updating       -> apply the target plan if not yet applied, then settle (ready on the
  *                     target plan, or the previous plan restored)
@@ -18,7 +19,7 @@
 import { describeRef, refOf, sameRef } from '../domain/kube-object.js';
 import { pendingWork } from '../domain/instance-lifecycle.js';
 import type { InstanceRecord } from '../domain/records.js';
-import { planResources } from '../domain/resource-plan.js';
+import { planInstance, type InstancePlan } from '../domain/instance-plan.js';
 import { ok, type Result } from '../domain/result.js';
 import type { CatalogService } from './catalog-service.js';
 import { tryInstanceLock, type HeldLock } from './instance-lock.js';
@@ -125,19 +126,18 @@ export class OperationReconciler {
     // Generated values derive from the instance id: the resumed render repeats what the first attempt delivered.
     const facts = entry ? await this.templateFacts.of(entry, this.catalog.catalog().templates, record) : undefined;
     if (facts?.ok === false) return facts; // the generation key cannot be read now: retry next pass rather than roll back
-    const plan = entry && facts?.ok ? planResources(entry, this.catalog.catalog().templates, facts.value) : undefined;
-    const samePlan = plan?.ok === true && plan.value.length === record.objects.length &&
-      plan.value.every((object, i) => sameRef(refOf(object), record.objects[i]!));
-    if (!plan?.ok || !samePlan) {
-      const removed = await this.objects.remove(record.id, record.objects);
+    const rendered = entry && facts?.ok ? planInstance(entry, this.catalog.catalog().templates, facts.value) : undefined;
+    const plan = rendered?.ok ? rendered.value.plan : undefined;
+    if (plan === undefined || !samePlan(plan, record)) {
+      const removed = await this.objects.removeInstance(record);
       const reason = 'provisioning was interrupted and its plan has changed since; provision again';
       const failed = await this.records.apply(record.id, record.operation.id, { type: 'provisionFailed', reason, rolledBack: removed.ok });
       return removed.ok ? (failed.ok ? ok(undefined) : failed) : removed;
     }
-    const created = await this.objects.create(record.id, plan.value, () => lock.held);
+    const created = await this.objects.make(record.id, plan, () => lock.held);
     if (!lock.held) return ok(undefined);
     const event = created.ok
-      ? ({ type: 'objectsCreated', objects: created.value } as const)
+      ? ({ type: 'objectsCreated', ...created.value } as const)
       : ({ type: 'provisionFailed', reason: created.error.message, rolledBack: created.error.rolledBack } as const);
     const applied = await this.records.apply(record.id, record.operation.id, event);
     if (!created.ok) this.logger.warn('resumed provision failed', { instanceId: record.id, reason: created.error.message, objects: record.objects.map(describeRef).join(', ') });
@@ -145,9 +145,20 @@ export class OperationReconciler {
   }
 
   private async cleanUp(record: InstanceRecord): Promise<Result<void>> {
-    const removed = await this.objects.remove(record.id, record.objects);
+    const removed = await this.objects.removeInstance(record);
     if (!removed.ok) return removed;
     const applied = await this.records.apply(record.id, record.operation.id, { type: 'leftoversRemoved' });
     return applied.ok ? ok(undefined) : applied;
   }
+}
+
+/**
+ * The entry still renders what the interrupted provision recorded: the same
+ * objects, or the same release (installing it again is idempotent, and
+ * helm replaces the remains of an install that was cut off).
+ */
+function samePlan(plan: InstancePlan, record: InstanceRecord): boolean {
+  if (plan.kind === 'release') return record.release?.namespace === plan.spec.namespace && record.release.name === plan.spec.name;
+  return record.release === undefined && plan.objects.length === record.objects.length &&
+    plan.objects.every((object, i) => sameRef(refOf(object), record.objects[i]!));
 }

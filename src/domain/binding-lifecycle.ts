@@ -11,7 +11,7 @@
  *   any --unbindStarted--> unbinding                    (a new operation when answered 202; none when synchronous)
  *   unbinding --stillRemoving--> unbinding              (waiting for objects to go, or a retry after a fault)
  *   unbinding --removed--> gone                         (the record is deleted: an absent binding reads as gone)
- *   ready --expired--> revoked                          (its objects removed, the record kept)
+ *   ready --expired--> revoked                          (its objects removed and lease revoked, the record kept)
  *
  * A new bind writes its intent (status `binding`, the planned refs) itself.
  */
@@ -84,7 +84,8 @@ export function applyBindingEvent(record: BindingRecord, event: BindingEvent, no
   if (!rule.from.includes(bindingStatus(record))) return undefined;
   if (rule.to === 'gone') return 'gone';
   const objects = objectsAfter(event);
-  const { operation: previous, ...rest } = record;
+  // An expired binding's lease was revoked with its objects: nothing is left to revoke.
+  const { operation: previous, ...rest } = event.type === 'expired' ? withoutLease(record) : record;
   const operation = event.type === 'unbindStarted' ? event.operation : previous;
   return {
     ...rest,
@@ -92,6 +93,11 @@ export function applyBindingEvent(record: BindingRecord, event: BindingEvent, no
     ...(objects !== undefined ? { objects } : {}),
     ...(operation !== undefined ? { operation: moved(operation, rule.state, describe(event), now) } : {}),
   };
+}
+
+function withoutLease(record: BindingRecord): BindingRecord {
+  const { lease: _revoked, ...rest } = record;
+  return rest;
 }
 
 function moved(operation: BindingOperation, state: OperationState | undefined, description: string | undefined, now: string): BindingOperation {

@@ -4,8 +4,22 @@
  * credentials come from are closed sets of kinds.
  */
 import { uuidV5 } from './hash.js';
+import type { ChartSource } from './helm-release.js';
 import { isDnsLabel, isDnsSubdomain } from './kubernetes-names.js';
+import { schemaProblems, type ParameterSchema } from './parameter-schema.js';
 import { PROVIDER_VARIABLES, variablesIn } from './template-variables.js';
+
+/**
+ * A Helm entry's chart. A packaged chart in a ConfigMap's binaryData is
+ * named by the entry (`configMap`, `key`) and resolved into its bytes once
+ * every ConfigMap is read (`packaged`, with a digest of the bytes that
+ * stands for them in the maintenance version); the other sources are used
+ * as written.
+ */
+export type EntryChart =
+  | { readonly kind: 'configMap'; readonly configMap: string; readonly key?: string }
+  | (Extract<ChartSource, { kind: 'packaged' }> & { readonly configMap: string; readonly key: string; readonly digest: string })
+  | Exclude<ChartSource, { kind: 'packaged' }>;
 
 export type Provisioner =
   | { readonly kind: 'NonClusterURL'; readonly url: string }
@@ -19,6 +33,19 @@ export type Provisioner =
       readonly port?: number;
       /** Selects the templates made for each binding (at bind, removed at unbind); absent: bindings get no objects. */
       readonly bindingLabelSelector?: string;
+    }
+  | {
+      /** One Helm release per instance, in `namespace`. */
+      readonly kind: 'HelmChart';
+      readonly namespace: string;
+      readonly chart: EntryChart;
+      /** The release's values; strings may use template variables (generated values included). */
+      readonly values: Readonly<Record<string, unknown>>;
+      /** Template of the release name (provider variables only); absent: derived from the offering and the instance's short id. */
+      readonly releaseName?: string;
+      /** The Service name consumers connect to; may use template variables and `{{ release.name }}`; absent: the release name. */
+      readonly name?: string;
+      readonly port?: number;
     };
 
 export type CredentialSource =
@@ -34,7 +61,21 @@ export type CredentialSource =
       /** Absent: the provisioner's namespace. */
       readonly namespace?: string;
     }
-  | { readonly kind: 'NoCredential' };
+  | { readonly kind: 'NoCredential' }
+  /** Keys of a KV v2 secret in Vault, read at every bind and fetch; `path` may use the provider's template variables. */
+  | { readonly kind: 'FromVault'; readonly mount: string; readonly path: string; readonly version?: number; readonly keys?: readonly string[] }
+  | {
+      /** A credential of its own for each binding, under a Vault lease taken at bind and revoked at unbind or expiry. */
+      readonly kind: 'FromVaultLease';
+      /** The leasing path (`pki/issue/ROLE`, `database/creds/ROLE`); may use the provider's template variables. */
+      readonly path: string;
+      /** Written to the path (PKI's issue wants one); strings may also use `{{ binding.shortId }}`; absent: the path is read. */
+      readonly body?: Readonly<Record<string, unknown>>;
+      /** The keys handed out; absent: all of them. */
+      readonly keys?: readonly string[];
+      /** How long before the lease ends a consumer should rotate; absent: the last third of the lease. */
+      readonly renewBeforeMs?: number;
+    };
 
 export interface CatalogEntry {
   /** Name of the ConfigMap the entry came from: every problem report names it. */
@@ -60,6 +101,8 @@ export interface CatalogEntry {
   readonly maintenanceVersion?: string;
   /** Whether a PATCH may change an instance's parameters (its objects are rendered again). */
   readonly parametersUpdatable?: boolean;
+  /** The provision parameters a consumer may set (the plan's OSB schema); absent: not declared. */
+  readonly parameters?: ParameterSchema;
 }
 
 export interface BindingLifetime {
@@ -71,6 +114,12 @@ export interface BindingLifetime {
 /** Whether each binding of the entry gets objects (and so credentials) of its own: what makes it rotatable. */
 export const hasBindingObjects = (entry: Pick<CatalogEntry, 'provisioner'>): boolean =>
   entry.provisioner.kind === 'NewClusterObjects' && entry.provisioner.bindingLabelSelector !== undefined;
+
+/** Whether each binding takes a Vault lease of its own. */
+export const hasBindingLease = (entry: Pick<CatalogEntry, 'credentials'>): boolean => entry.credentials.kind === 'FromVaultLease';
+
+/** Whether each binding gets credentials of its own (objects or a lease): what makes a plan binding_rotatable. */
+export const hasOwnCredentials = (entry: Pick<CatalogEntry, 'provisioner' | 'credentials'>): boolean => hasBindingObjects(entry) || hasBindingLease(entry);
 
 export interface ConfigProblem {
   /** The ConfigMap at fault. */
@@ -131,7 +180,10 @@ export function checkEntry(entry: CatalogEntry): ConfigProblem[] {
       if (!CLI_NAME.test(version)) problem(`${field.toLowerCase()}[${i}]`, `"${version}" is not a version name`);
     });
   }
-  problems.push(...checkInstanceSecret(entry));
+  problems.push(...checkInstanceSecret(entry), ...checkVault(entry));
+  if (entry.parameters !== undefined) {
+    problems.push(...schemaProblems(entry.parameters).map(({ field, message }) => ({ source: entry.source, field, message })));
+  }
   const lifetime = entry.bindingLifetime;
   if (lifetime?.renewBeforeMs !== undefined && lifetime.renewBeforeMs >= lifetime.lifetimeMs) {
     problem('renewbefore', 'must be shorter than bindinglifetime');
@@ -149,9 +201,11 @@ function checkInstanceSecret(entry: CatalogEntry): ConfigProblem[] {
   const credentials = entry.credentials;
   if (credentials.kind !== 'FromInstanceSecret') return [];
   const problem = (message: string): ConfigProblem[] => [{ source: entry.source, field: 'credentialdata.secretname', message }];
-  if (entry.provisioner.kind !== 'NewClusterObjects') return problem('needs a provisioner that makes objects for each instance (ProvisionNewClusterObjects)');
+  const { kind } = entry.provisioner;
+  if (kind !== 'NewClusterObjects' && kind !== 'HelmChart') return problem('needs a provisioner that makes objects for each instance (ProvisionNewClusterObjects, ProvisionHelmChart)');
   // binding.shortId hashes instance and binding id: only per-binding objects can have made a Secret so named.
-  const allowed = hasBindingObjects(entry) ? [...PROVIDER_VARIABLES, 'binding.shortId'] : PROVIDER_VARIABLES;
+  // release.name is rendered from provider variables only (see helm-plan.ts).
+  const allowed = hasBindingObjects(entry) ? [...PROVIDER_VARIABLES, 'binding.shortId'] : kind === 'HelmChart' ? [...PROVIDER_VARIABLES, 'release.name'] : PROVIDER_VARIABLES;
   const refused = variablesIn(credentials.secretName).filter((name) => !allowed.includes(name));
   if (refused.length > 0) {
     return problem(`may use only ${allowed.map((v) => `{{ ${v} }}`).join(', ')}, not {{ ${refused[0]} }}: a caller could choose it to name another instance's Secret`);
@@ -161,4 +215,32 @@ function checkInstanceSecret(entry: CatalogEntry): ConfigProblem[] {
     return [{ source: entry.source, field: 'credentialdata.namespace', message: `"${credentials.namespace}" is not a namespace name` }];
   }
   return [];
+}
+
+/**
+ * A Vault path is shared by every instance of the entry: like an instance
+ * Secret's name, it may use only variables the caller cannot choose. A
+ * lease's body may also name the binding (its hash), e.g. a certificate's
+ * common name.
+ */
+function checkVault(entry: CatalogEntry): ConfigProblem[] {
+  const credentials = entry.credentials;
+  if (credentials.kind !== 'FromVault' && credentials.kind !== 'FromVaultLease') return [];
+  const problems: ConfigProblem[] = [];
+  const problem = (field: string, message: string) => problems.push({ source: entry.source, field: `credentialdata.${field}`, message });
+  const refusedIn = (text: string, allowed: readonly string[]) => variablesIn(text).filter((name) => !allowed.includes(name));
+  const [refused] = refusedIn(credentials.path, PROVIDER_VARIABLES);
+  if (refused !== undefined) problem('path', `may use only ${PROVIDER_VARIABLES.map((v) => `{{ ${v} }}`).join(', ')}, not {{ ${refused} }}: a caller could choose it to read another team's secret`);
+  if (credentials.path.split('/').some((segment) => segment === '.' || segment === '..')) problem('path', 'must not have a . or .. segment');
+  if (credentials.keys !== undefined && credentials.keys.length === 0) problem('keys', 'must list at least one key (leave it out to hand out every key)');
+  if (credentials.kind === 'FromVault') {
+    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(credentials.mount)) problem('mount', `"${credentials.mount}" is not a Vault mount path`);
+    if (credentials.version !== undefined && !(Number.isInteger(credentials.version) && credentials.version >= 1)) problem('version', 'must be a whole number from 1');
+    return problems;
+  }
+  const allowed = [...PROVIDER_VARIABLES, 'binding.shortId'];
+  const [inBody] = JSON.stringify(credentials.body ?? {}).match(/\{\{[^}]*\}\}/g)?.flatMap((text) => refusedIn(text, allowed)) ?? [];
+  if (inBody !== undefined) problem('body', `may use only ${allowed.map((v) => `{{ ${v} }}`).join(', ')}, not {{ ${inBody} }}`);
+  if (hasBindingObjects(entry)) problem('path', 'a lease for each binding and binding objects (bindingLabelSelector) cannot be combined yet');
+  return problems;
 }

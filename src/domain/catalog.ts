@@ -100,17 +100,23 @@ function firstComeFirst(entries: readonly CatalogEntry[], created: ReadonlyMap<s
     .map(({ entry }) => entry);
 }
 
+/** What a review of a Helm entry's chart found (it cannot be fetched or rendered), or undefined. */
+export type ChartProblem = (entry: CatalogEntry) => string | undefined;
+
 /**
  * With `scopeOf`, an entry whose templates name a kind the cluster does not
  * serve, or not namespaced, is refused; with `deniedCreate` too, one whose
- * kinds the broker may not create in the provisioner's namespace.
+ * kinds the broker may not create in the provisioner's namespace; with
+ * `chartProblem`, a Helm entry whose chart the last review could not use.
  */
-export function assembleCatalog(config: ProviderConfig, scopeOf?: ScopeOf, deniedCreate?: DeniedCreate): Catalog {
+export function assembleCatalog(config: ProviderConfig, scopeOf?: ScopeOf, deniedCreate?: DeniedCreate, chartProblem?: ChartProblem): Catalog {
   const problems: ConfigProblem[] = [...config.problems];
   const accepted: CatalogEntry[] = [];
   const claims = new Claims();
   for (const entry of firstComeFirst(config.entries, config.created)) {
-    const found = [...checkEntry(entry), ...checkPlans(entry, config.templates, { scopeOf, deniedCreate })];
+    const checked = [...checkEntry(entry), ...checkPlans(entry, config.templates, { scopeOf, deniedCreate })];
+    const chart = checked.length === 0 ? chartProblem?.(entry) : undefined;
+    const found = chart === undefined ? checked : [{ source: entry.source, field: 'provisiondata.chart', message: chart }];
     const refused = found.length > 0 ? found : claims.conflicts(entry);
     if (refused.length > 0) {
       problems.push(...refused);

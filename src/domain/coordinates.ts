@@ -49,5 +49,11 @@ export function coordinatesOf(entry: CatalogEntry, facts: InstanceFacts, plan: r
       if (!name.ok) return name;
       return ok(inCluster(name.value, p.namespace, p.port ?? servicePort(plan, name.value)));
     }
+    case 'HelmChart': {
+      // `facts` carry the release name (helm-plan.ts releaseFacts): the Service is the release's unless the entry names another.
+      const name = substitute(p.name ?? '{{ release.name }}', facts);
+      if (!name.ok) return name;
+      return ok(inCluster(name.value, p.namespace, p.port));
+    }
   }
 }

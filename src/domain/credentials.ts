@@ -8,7 +8,7 @@ import type { Coordinates } from './coordinates.js';
 import type { CredentialRef, PinnedBinding } from './records.js';
 import { domainError, type DomainError } from './errors.js';
 import { err, ok, type Result } from './result.js';
-import { substitute, type InstanceFacts } from './template-variables.js';
+import { bindingShortId, substitute, type InstanceFacts } from './template-variables.js';
 import { substituteAllButBinding } from './binding-plan.js';
 
 export type Credentials = Readonly<Record<string, string | number>>;
@@ -18,21 +18,48 @@ export function pinBinding(entry: CatalogEntry, coordinates: Coordinates, facts:
   return { type: entry.offering, provider: entry.team, coordinates, credentials: credentialRef(entry, facts) };
 }
 
+/** `facts` of a Helm entry carry the release name (helm-plan.ts releaseFacts). */
 function credentialRef(entry: CatalogEntry, facts: InstanceFacts): CredentialRef {
   const source = entry.credentials;
   if (source.kind === 'FromCatalog') return { kind: 'FromCatalog' };
+  if (source.kind === 'FromVault' || source.kind === 'FromVaultLease') return vaultRef(source, facts, entry.source);
   if (source.kind !== 'FromInstanceSecret') return source;
   // checkEntry lets only a provisioner with a namespace use this, with only variables every instance has.
   // A name using the binding's variables is resolved at each bind (per-binding Secrets).
   const perBinding = /\{\{\s*binding\./.test(source.secretName);
   const name = perBinding ? substituteAllButBinding(source.secretName, facts) : substitute(source.secretName, facts);
-  const namespace = source.namespace ?? (entry.provisioner.kind === 'NewClusterObjects' ? entry.provisioner.namespace : undefined);
+  const { provisioner } = entry;
+  const namespace = source.namespace ?? (provisioner.kind === 'NewClusterObjects' || provisioner.kind === 'HelmChart' ? provisioner.namespace : undefined);
   if (!name.ok || namespace === undefined) throw new Error(`bug: entry ${entry.source} was not checked: ${name.ok ? 'no namespace' : name.error.message}`);
   return { kind: perBinding ? 'FromBindingSecret' : 'FromInstanceSecret', namespace, secretName: name.value, ...(source.keys !== undefined ? { keys: source.keys } : {}) };
 }
 
+/** A Vault reference with the instance's variables resolved (checkEntry allowed only the provider's); a lease body keeps the binding's. */
+function vaultRef(source: Extract<CredentialRef, { kind: 'FromVault' | 'FromVaultLease' }>, facts: InstanceFacts, entrySource: string): CredentialRef {
+  const resolve = (text: string): string => {
+    const done = substituteAllButBinding(text, facts);
+    if (!done.ok) throw new Error(`bug: entry ${entrySource} was not checked: ${done.error.message}`);
+    return done.value;
+  };
+  if (source.kind === 'FromVault') return { ...source, path: resolve(source.path) };
+  return { ...source, path: resolve(source.path), ...(source.body !== undefined ? { body: mapStrings(source.body, resolve) as Record<string, unknown> } : {}) };
+}
+
+/** `value` with `change` applied to every string in it, keys untouched. */
+const mapStrings = (value: unknown, change: (text: string) => string): unknown => typeof value === 'string' ? change(value)
+  : Array.isArray(value) ? value.map((item) => mapStrings(item, change))
+  : value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, change)]))
+  : value;
+
+/** The body a lease for one binding is asked with: its `{{ binding.shortId }}` filled in; undefined when the path is read. */
+export function leaseBody(ref: Extract<CredentialRef, { kind: 'FromVaultLease' }>, instanceId: string, bindingId: string): Record<string, unknown> | undefined {
+  if (ref.body === undefined) return undefined;
+  const short = bindingShortId(instanceId, bindingId);
+  return mapStrings(ref.body, (text) => text.replace(/\{\{\s*binding\.shortId\s*\}\}/g, short)) as Record<string, unknown>;
+}
+
 /** The values a binding gets from an instance Secret: the listed keys (all when none are listed); undefined names missing keys. */
-export function pickKeys(ref: Extract<CredentialRef, { kind: 'FromInstanceSecret' | 'FromBindingSecret' }>, data: Readonly<Record<string, string>>): Result<Record<string, string>, string[]> {
+export function pickKeys(ref: { readonly keys?: readonly string[] }, data: Readonly<Record<string, string>>): Result<Record<string, string>, string[]> {
   if (ref.keys === undefined) return ok({ ...data });
   const missing = ref.keys.filter((key) => !Object.hasOwn(data, key));
   return missing.length > 0 ? err(missing) : ok(Object.fromEntries(ref.keys.map((key) => [key, data[key]!])));

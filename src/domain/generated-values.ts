@@ -5,6 +5,7 @@
  */
 import type { CatalogEntry } from './catalog-entry.js';
 import type { DomainError } from './errors.js';
+import { helmGeneratedSpecs, type HelmEntry } from './helm-plan.js';
 import { parseLabelSelector } from './label-selector.js';
 import { isProblem, selectTemplates, type ResourceTemplate } from './resource-template.js';
 import { ok, type Result } from './result.js';
@@ -14,6 +15,7 @@ import { generatedIn, type GeneratedSpec } from './template-variables.js';
 export function generatedSpecs(
   entry: CatalogEntry, templates: readonly ResourceTemplate[], of: 'instance' | 'binding' = 'instance',
 ): Result<GeneratedSpec[], DomainError> {
+  if (entry.provisioner.kind === 'HelmChart') return of === 'instance' ? helmGeneratedSpecs(entry as HelmEntry) : ok([]);
   if (entry.provisioner.kind !== 'NewClusterObjects') return ok([]);
   const selectorText = of === 'instance' ? entry.provisioner.labelSelector : entry.provisioner.bindingLabelSelector;
   if (selectorText === undefined) return ok([]);

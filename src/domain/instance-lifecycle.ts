@@ -9,18 +9,18 @@
  *   deprovisioning --stillRemoving--> deprovisioning    (a retry after a fault)
  *   deprovisioning --removed--> gone
  *   deprovisioning --deprovisionFailed--> failed         (records what is left)
- *   failed --leftoversRemoved--> failed                  (objects: none left)
+ *   failed --leftoversRemoved--> failed                  (objects: none left, no release)
  *   ready --updateStarted--> updating                     (a new operation; the intent names both plans)
  *   updating --updateApplied--> updating                  (target objects applied; objects: both plans' until settled)
  *   updating --updated--> ready                           (the target plan, its objects and coordinates)
  *   updating --updateFailed--> ready (operation failed)   (the previous plan, with what is left of both)
  */
 import { sameRef, type ObjectRef } from './kube-object.js';
-import type { InstanceRecord, InstanceStatus, Operation, OperationState, PinnedBinding, UpdateIntent } from './records.js';
+import type { InstanceRecord, InstanceStatus, Operation, OperationState, PinnedBinding, ReleaseRecord, UpdateIntent } from './records.js';
 
 export type LifecycleEvent =
-  /** `objects`: what was made, with the uids that prove it is ours. */
-  | { readonly type: 'objectsCreated'; readonly objects: readonly ObjectRef[] }
+  /** `objects`: what was made, with the uids that prove it is ours; `release`: the Helm release installed, with its revision. */
+  | { readonly type: 'objectsCreated'; readonly objects: readonly ObjectRef[]; readonly release?: ReleaseRecord }
   | { readonly type: 'becameReady'; readonly description?: string; readonly objects?: readonly ObjectRef[] }
   /** `rolledBack`: every object made was removed again, so the record owns none. */
   | { readonly type: 'provisionFailed'; readonly reason: string; readonly rolledBack: boolean }
@@ -30,8 +30,8 @@ export type LifecycleEvent =
   | { readonly type: 'leftoversRemoved' }
   /** `operation`: the update's own; `intent`: target and previous plan, nothing applied yet. */
   | { readonly type: 'updateStarted'; readonly operation: Operation; readonly intent: Omit<UpdateIntent, 'applied' | 'pinned'> }
-  /** `applied`: the target's objects with their uids; `pinned`: what bindings get once it is ready. */
-  | { readonly type: 'updateApplied'; readonly applied: readonly ObjectRef[]; readonly pinned?: PinnedBinding }
+  /** `applied`: the target's objects with their uids; `pinned`: what bindings get once it is ready; `release`: the revision upgraded to. */
+  | { readonly type: 'updateApplied'; readonly applied: readonly ObjectRef[]; readonly pinned?: PinnedBinding; readonly release?: ReleaseRecord }
   | { readonly type: 'updated' }
   /** `objects`: what the instance owns after restoring (the previous plan's, plus any the restore could not remove). */
   | { readonly type: 'updateFailed'; readonly reason: string; readonly objects: readonly ObjectRef[] };
@@ -80,15 +80,23 @@ export function applyEvent(record: InstanceRecord, event: LifecycleEvent, now: s
   const description = describe(event) ?? record.operation.description;
   const finished = rule.state === 'in progress' ? {} : { finishedAt: record.operation.finishedAt ?? now };
   const { description: _previous, ...operation } = record.operation;
+  // A failed provision that rolled back, or leftovers cleaned, owns no objects any more, nor a release.
+  const owns = event.type === 'leftoversRemoved' || (event.type === 'provisionFailed' && event.rolledBack) ? withoutRelease(record) : record;
   return {
-    ...reshaped(record, event),
+    ...reshaped(owns, event),
     status: rule.to,
     // A failed provision that rolled back, or leftovers cleaned, owns no objects any more.
     ...(event.type === 'leftoversRemoved' || (event.type === 'provisionFailed' && event.rolledBack) ? { objects: [] } : {}),
     ...('objects' in event && event.objects !== undefined ? { objects: event.objects } : {}),
+    ...(event.type === 'objectsCreated' && event.release !== undefined ? { release: event.release } : {}),
     operation: { ...operation, state: rule.state, ...finished, ...(description !== undefined ? { description } : {}) },
     updatedAt: now,
   };
+}
+
+function withoutRelease(record: InstanceRecord): InstanceRecord {
+  const { release: _gone, ...rest } = record;
+  return rest;
 }
 
 /** The plan fields an update transition changes; the record as it is for every other event. */
@@ -101,14 +109,17 @@ function reshaped(record: InstanceRecord, event: LifecycleEvent): InstanceRecord
       // Until it settles the instance owns both plans' objects: a deprovision now must remove them all.
       const previousOnly = intent.previous.objects.filter((ref) => !event.applied.some((applied) => sameRef(applied, ref)));
       const pinned = event.pinned !== undefined ? { pinned: event.pinned } : {};
-      return { ...record, objects: [...event.applied, ...previousOnly], update: { ...intent, applied: event.applied, ...pinned } };
+      const release = event.release !== undefined ? { release: event.release } : {};
+      return { ...record, objects: [...event.applied, ...previousOnly], update: { ...intent, applied: event.applied, ...pinned, ...release } };
     }
     case 'updated': {
       const { target } = intent;
       const pinned = intent.pinned ?? record.pinned;
+      const release = intent.release ?? record.release;
       return {
         ...rest, planId: target.planId, entrySource: target.entrySource, maintenanceVersion: target.maintenanceVersion,
         parameters: target.parameters, objects: intent.applied ?? record.objects, ...(pinned !== undefined ? { pinned } : {}),
+        ...(release !== undefined ? { release } : {}),
       };
     }
     case 'updateFailed': {
@@ -131,7 +142,7 @@ export function pendingWork(record: InstanceRecord): 'create' | 'settle' | 'upda
     case 'provisioning': return 'create';
     case 'starting': return 'settle';
     case 'deprovisioning': return 'remove';
-    case 'failed': return record.objects.length > 0 ? 'cleanup' : undefined;
+    case 'failed': return record.objects.length > 0 || record.release !== undefined ? 'cleanup' : undefined;
     default: return undefined;
   }
 }

@@ -31,6 +31,11 @@ function canonical(value: unknown): string {
 
 function renderedFrom(entry: CatalogEntry, templates: readonly ResourceTemplate[]): unknown[] {
   const provisioner = entry.provisioner;
+  if (provisioner.kind === 'HelmChart' && provisioner.chart.kind === 'packaged') {
+    // The chart's bytes stand in by their digest: a new package of the chart is a new maintenance level.
+    const { archive: _bytes, ...chart } = provisioner.chart;
+    return [{ ...provisioner, chart }];
+  }
   if (provisioner.kind !== 'NewClusterObjects') return [provisioner];
   const selector = parseLabelSelector(provisioner.labelSelector);
   const selected = selector.ok ? selectTemplates(templates, selector.value) : [];

@@ -11,6 +11,7 @@ import { bindingTemplates, planBindingResources } from './binding-plan.js';
 import type { CatalogEntry, ConfigProblem } from './catalog-entry.js';
 import type { DomainError } from './errors.js';
 import { generatedSpecs } from './generated-values.js';
+import { checkHelmEntry, isHelmEntry } from './helm-plan.js';
 import { matchesSelector, parseLabelSelector } from './label-selector.js';
 import { planResources } from './resource-plan.js';
 import { normaliseTemplate, selectTemplates, type ResourceTemplate } from './resource-template.js';
@@ -40,14 +41,18 @@ const STAND_IN = 'config-check';
 
 type Dedicated = CatalogEntry & { readonly provisioner: Extract<CatalogEntry['provisioner'], { kind: 'NewClusterObjects' }> };
 
+/** The facts an entry is checked with before any instance exists: fixed ids, no parameters (placeholders stand in). */
+export const standInFacts = (entry: CatalogEntry): InstanceFacts => ({
+  instanceId: STAND_IN, instanceName: STAND_IN, consumerNamespace: entry.whitelist[0] ?? 'consumer',
+  team: entry.team, offering: entry.offering, version: entry.version, parameters: {},
+});
+
 /** The problems of a dedicated entry's instance plan and binding plan; none for other provisioners. */
 export function checkPlans(entry: CatalogEntry, templates: readonly ResourceTemplate[], kinds: KindChecks = {}): ConfigProblem[] {
+  const facts = standInFacts(entry);
+  if (isHelmEntry(entry)) return checkHelmEntry(entry, facts);
   if (entry.provisioner.kind !== 'NewClusterObjects') return [];
   const dedicated = entry as Dedicated;
-  const facts: InstanceFacts = {
-    instanceId: STAND_IN, instanceName: STAND_IN, consumerNamespace: entry.whitelist[0] ?? 'consumer',
-    team: entry.team, offering: entry.offering, version: entry.version, parameters: {},
-  };
   return [...checkInstancePlan(dedicated, templates, facts, kinds), ...checkBindingPlan(dedicated, templates, facts, kinds)];
 }
 

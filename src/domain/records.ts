@@ -48,7 +48,17 @@ export type CredentialRef =
   | { readonly kind: 'FromInstanceSecret'; readonly namespace: string; readonly secretName: string; readonly keys?: readonly string[] }
   /** Each binding's own Secret: the name still holds `{{ binding.shortId }}`, resolved into the binding record at bind. */
   | { readonly kind: 'FromBindingSecret'; readonly namespace: string; readonly secretName: string; readonly keys?: readonly string[] }
-  | { readonly kind: 'NoCredential' };
+  | { readonly kind: 'NoCredential' }
+  /** A KV v2 secret in Vault, its path resolved at provision; absent `keys`: all of them. */
+  | { readonly kind: 'FromVault'; readonly mount: string; readonly path: string; readonly version?: number; readonly keys?: readonly string[] }
+  /** A Vault lease per binding: the path resolved at provision, the body's `{{ binding.shortId }}` at each bind. */
+  | {
+      readonly kind: 'FromVaultLease';
+      readonly path: string;
+      readonly body?: Readonly<Record<string, unknown>>;
+      readonly keys?: readonly string[];
+      readonly renewBeforeMs?: number;
+    };
 
 /**
  * What a binding of the instance is made of, fixed at provision: the
@@ -61,6 +71,17 @@ export interface PinnedBinding {
   readonly provider: string;
   readonly coordinates: Coordinates;
   readonly credentials: CredentialRef;
+}
+
+/**
+ * The Helm release an instance owns (Helm entries): named before it is
+ * installed, so an interrupted install can be finished or removed;
+ * `revision` is the one serving once ready, what a failed update rolls back to.
+ */
+export interface ReleaseRecord {
+  readonly namespace: string;
+  readonly name: string;
+  readonly revision?: number;
 }
 
 /** What an update moves an instance to: the plan, its maintenance level and the parameters. */
@@ -88,6 +109,8 @@ export interface UpdateIntent {
   /** The target plan's objects once applied (with uids), and what bindings will get: absent until then. */
   readonly applied?: readonly ObjectRef[];
   readonly pinned?: PinnedBinding;
+  /** The release upgraded to (its new revision), once applied; Helm entries only. */
+  readonly release?: ReleaseRecord;
 }
 
 export interface InstanceRecord {
@@ -104,6 +127,8 @@ export interface InstanceRecord {
   readonly originatingIdentity?: OriginatingIdentity;
   /** Objects created so far, in creation order. */
   readonly objects: readonly ObjectRef[];
+  /** Its Helm release, for Helm entries: the objects above are the release's, uninstalled with it. */
+  readonly release?: ReleaseRecord;
   /** Absent only in records written before pinning existed: those follow the entry. */
   readonly pinned?: PinnedBinding;
   /** The plan's maintenance_info.version the objects were rendered at; absent in records older than maintenance. */
@@ -163,6 +188,12 @@ export interface BindingRecord {
   readonly renewBefore?: string;
   /** The binding this one rotates (OSB predecessor_binding_id). */
   readonly predecessorId?: string;
+  /**
+   * The id of the Vault lease its credentials are under (a reference, not a
+   * secret): recorded before the bind answers, revoked before the record
+   * goes or is marked revoked.
+   */
+  readonly lease?: string;
   /** The asynchronous bind or unbind last answered 202 for; absent for synchronous ones. */
   readonly operation?: BindingOperation;
 }

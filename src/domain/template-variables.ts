@@ -27,6 +27,8 @@ export interface InstanceFacts {
   readonly generated?: Readonly<Record<string, string>>;
   /** The binding being rendered (binding templates, a binding's Secret name); absent for the instance's own plan. */
   readonly binding?: { readonly id: string };
+  /** The instance's Helm release (Helm entries only): its name is known once the release name is rendered. */
+  readonly release?: { readonly name: string };
 }
 
 /** A stable 8-character hash of the instance id, valid in DNS names. */
@@ -71,6 +73,7 @@ const FIXED: Readonly<Record<string, (facts: InstanceFacts) => string | undefine
   version: (facts) => facts.version,
   'binding.id': (facts) => facts.binding?.id,
   'binding.shortId': (facts) => (facts.binding ? bindingShortId(facts.instanceId, facts.binding.id) : undefined),
+  'release.name': (facts) => facts.release?.name,
 };
 
 /** Variables whose values the provider's configuration or a hash decides, never the caller. */
@@ -119,6 +122,7 @@ function lookup(name: string, options: string, facts: InstanceFacts, missing: Mi
   if (options !== '') return err(domainError('ConfigInvalid', `{{ ${name}${options} }}: only generated values take options`));
   const value = Object.hasOwn(FIXED, name) ? FIXED[name]?.(facts) : undefined;
   if (value !== undefined) return ok(value);
+  if (name === 'release.name') return err(domainError('ConfigInvalid', '{{ release.name }} is known only in Helm chart entries (values, name, an instance Secret name)'));
   if (name.startsWith('binding.') && Object.hasOwn(FIXED, name)) {
     return err(domainError('ConfigInvalid', `{{ ${name} }} is known only in binding templates (bindingLabelSelector) and a binding's Secret name`));
   }

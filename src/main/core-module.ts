@@ -7,6 +7,7 @@ import { BindingCredentials } from '../application/binding-credentials.js';
 import { BindingWork } from '../application/binding-work.js';
 import type { Broker } from '../application/broker.js';
 import { CatalogService } from '../application/catalog-service.js';
+import { ChartReview } from '../application/chart-review.js';
 import { InstanceObjects } from '../application/instance-objects.js';
 import { InstanceReadiness } from '../application/instance-readiness.js';
 import { InstanceRecords } from '../application/instance-records.js';
@@ -15,10 +16,11 @@ import { InstanceUpdate } from '../application/instance-update.js';
 import { OperationJobs } from '../application/operation-jobs.js';
 import { OperationReconciler } from '../application/operation-reconciler.js';
 import { BindingReconciler } from '../application/binding-reconciler.js';
-import { hasBindingObjects } from '../domain/catalog-entry.js';
+import { hasBindingLease, hasBindingObjects } from '../domain/catalog-entry.js';
 import type { AccessReview } from '../application/ports/access-review.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
 import type { ConfigSource } from '../application/ports/config-source.js';
+import type { HelmReleases } from '../application/ports/helm-releases.js';
 import type { KindResolver } from '../application/ports/kind-resolver.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { Metrics } from '../application/ports/metrics.js';
@@ -43,9 +45,9 @@ import { TOKENS as T } from './tokens.js';
 export const coreModule = new ContainerModule(({ bind }) => {
   bind<CatalogService>(T.CatalogService)
     .toResolvedValue(
-      (source: ConfigSource, logger: Logger, reporter: ProblemReporter, kinds: KindResolver, access: AccessReview) =>
-        new CatalogService(source, logger, reporter, kinds, access),
-      [T.ConfigSource, T.Logger, T.ProblemReporter, T.KindResolver, T.AccessReview],
+      (source: ConfigSource, logger: Logger, reporter: ProblemReporter, kinds: KindResolver, access: AccessReview, releases: HelmReleases) =>
+        new CatalogService(source, logger, reporter, kinds, access, new ChartReview(releases, logger.child({ component: 'chart-review' }))),
+      [T.ConfigSource, T.Logger, T.ProblemReporter, T.KindResolver, T.AccessReview, T.HelmReleases],
     )
     .inSingletonScope();
   bind<InstanceRecords>(T.InstanceRecords)
@@ -55,7 +57,10 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
   bind<InstanceObjects>(T.InstanceObjects)
-    .toResolvedValue((cluster: ClusterApi, logger: Logger) => new InstanceObjects(cluster, logger), [T.ClusterApi, T.Logger])
+    .toResolvedValue(
+      (cluster: ClusterApi, logger: Logger, releases: HelmReleases) => new InstanceObjects(cluster, logger, releases),
+      [T.ClusterApi, T.Logger, T.HelmReleases],
+    )
     .inSingletonScope();
   bind<BindingCredentials>(T.BindingCredentials)
     .toResolvedValue((secrets: SecretSource, logger: Logger) => new BindingCredentials(secrets, logger), [T.SecretSource, T.Logger])
@@ -75,9 +80,9 @@ export const coreModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind<InstanceRemoval>(T.InstanceRemoval)
     .toResolvedValue(
-      (store: StateStore, records: InstanceRecords, objects: InstanceObjects, logger: Logger, settings: BrokerSettings) =>
-        new InstanceRemoval(store, records, objects, logger, settings),
-      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.Logger, T.Settings],
+      (store: StateStore, records: InstanceRecords, objects: InstanceObjects, logger: Logger, settings: BrokerSettings, credentials: BindingCredentials) =>
+        new InstanceRemoval(store, records, objects, logger, settings, credentials),
+      [T.StateStore, T.InstanceRecords, T.InstanceObjects, T.Logger, T.Settings, T.BindingCredentials],
     )
     .inSingletonScope();
 
@@ -93,8 +98,8 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind<InstanceUpdate>(T.InstanceUpdate)
     .toResolvedValue(
       (store: StateStore, cluster: ClusterApi, records: InstanceRecords, catalog: CatalogService, facts: TemplateFacts, logger: Logger, settings: BrokerSettings,
-        runtime: Runtime) => new InstanceUpdate(store, cluster, records, catalog, facts, logger, settings, runtime),
-      [T.StateStore, T.ClusterApi, T.InstanceRecords, T.CatalogService, T.TemplateFacts, T.Logger, T.Settings, T.Runtime],
+        runtime: Runtime, objects: InstanceObjects) => new InstanceUpdate(store, cluster, records, catalog, facts, logger, settings, runtime, objects.release),
+      [T.StateStore, T.ClusterApi, T.InstanceRecords, T.CatalogService, T.TemplateFacts, T.Logger, T.Settings, T.Runtime, T.InstanceObjects],
     )
     .inSingletonScope();
 
@@ -110,7 +115,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
         fetchInstance: new FetchInstance(records),
         lastOperation: new LastOperation(records, readiness, removal, updates),
         bind: new Bind(catalog, store, records, credentials, settings, runtime, objects, facts, work, jobs, logger),
-        unbind: new Unbind(store, objects, settings, runtime, work),
+        unbind: new Unbind(store, settings, runtime, work),
         lastBindingOperation: new LastBindingOperation(store, work),
         fetchBinding: new FetchBinding(catalog, store, records, credentials),
         inventory: new Inventory(store, catalog),
@@ -125,7 +130,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
         new BindingReconciler(store, work, logger, settings, runtime, (instance) => {
           // An instance whose entry is gone may still hold bindings with objects: look.
           const entry = catalog.findPlan(instance.serviceId, instance.planId);
-          return entry === undefined || hasBindingObjects(entry) || entry.bindingLifetime !== undefined;
+          return entry === undefined || hasBindingObjects(entry) || hasBindingLease(entry) || entry.bindingLifetime !== undefined;
         }),
       [T.StateStore, T.BindingWork, T.Logger, T.Settings, T.Runtime, T.CatalogService],
     )

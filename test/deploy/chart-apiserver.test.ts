@@ -126,5 +126,17 @@ describe('Helm chart on a real kube-apiserver', function () {
         await admin.makeApiClient(CoreV1Api).deleteNamespace({ name: stateful });
       }
     });
+
+    it('may write helm\'s release storage (Secrets) in a target namespace with helmReleases, and nothing else besides targetKinds', async function () {
+      this.timeout(60_000);
+      const releases = `releases-${suffix()}`;
+      await applyChartRbac(cluster.adminKubeconfig, provider, { serviceAccount: { name: cluster.brokerServiceAccount }, targetNamespaces: [releases], helmReleases: true });
+      try {
+        expect(await allowedIn(releases)).to.deep.equal(targetNamespacePermissions(DEFAULT_TARGET_KINDS, { helmReleases: true }));
+        expect(await allowedIn(target), 'the other target namespaces keep their Roles').to.deep.equal(TARGET_NAMESPACE_PERMISSIONS);
+      } finally {
+        await admin.makeApiClient(CoreV1Api).deleteNamespace({ name: releases });
+      }
+    });
   });
 });

@@ -46,12 +46,16 @@ export const DEFAULT_TARGET_KINDS: readonly TargetKind[] = [
  * (server-side apply on upgrades); and get on Secrets whatever is listed
  * (CredentialFromInstanceSecret).
  */
-export function targetNamespacePermissions(kinds: readonly TargetKind[]): string[] {
+export function targetNamespacePermissions(kinds: readonly TargetKind[], options: { helmReleases?: boolean } = {}): string[] {
   return expand([
     ...kinds.map((k) => ({ apiGroups: [k.apiGroup], resources: k.resources, verbs: ['create', 'get', 'list', 'delete', 'patch'] })),
     { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+    ...(options.helmReleases === true ? [HELM_RELEASE_STORAGE] : []),
   ]);
 }
+
+/** helmReleases: helm keeps each release's history in Secrets of its namespace, and writes them as it goes (`update` included). */
+const HELM_RELEASE_STORAGE: PolicyRule = { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'get', 'list', 'update', 'patch', 'delete'] };
 
 export const TARGET_NAMESPACE_PERMISSIONS = targetNamespacePermissions(DEFAULT_TARGET_KINDS);
 

@@ -13,7 +13,7 @@ import { BROKER_FLAGS } from '../../src/main/options.js';
 import { buildHelm, helmPrerequisite, helmTemplate, MESITIS_CHART_DIR, parseManifests, type KubernetesManifest } from '../support/helm.js';
 import { requireOrSkip } from '../support/prerequisites.js';
 import { PLAIN_MANIFESTS_FILE, renderPlainManifests } from '../helm/render-manifests.js';
-import { expand, INSTANCE_SECRET_NAMESPACE_PERMISSIONS, one, only, PROVIDER_NAMESPACE_PERMISSIONS, PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS, TARGET_NAMESPACE_PERMISSIONS, targetNamespacePermissions, type PolicyRule } from './chart-expectations.js';
+import { DEFAULT_TARGET_KINDS, expand, INSTANCE_SECRET_NAMESPACE_PERMISSIONS, one, only, PROVIDER_NAMESPACE_PERMISSIONS, PROVIDER_NAMESPACE_PERMISSIONS_WITH_REDIS, TARGET_NAMESPACE_PERMISSIONS, targetNamespacePermissions, type PolicyRule } from './chart-expectations.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'provider-ns';
@@ -155,6 +155,18 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
       expect(expand(rules(one(objects, 'Role', NS)))).to.deep.equal(PROVIDER_NAMESPACE_PERMISSIONS);
       const none = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { targetKinds: [] } });
       expect(expand(rules(one(none, 'Role', 'api-ns')))).to.deep.equal(['/secrets:get']);
+    });
+
+    it('grants helm\'s release storage (Secrets: create, get, list, update, patch, delete) in each target namespace with helmReleases, and nothing more', async function () {
+      const objects = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { targetNamespaces: ['api-ns', 'db-ns'], helmReleases: true } });
+      for (const namespace of ['api-ns', 'db-ns']) {
+        expect(expand(rules(one(objects, 'Role', namespace))), namespace).to.deep.equal(targetNamespacePermissions(DEFAULT_TARGET_KINDS, { helmReleases: true }));
+      }
+      expect(targetNamespacePermissions(DEFAULT_TARGET_KINDS, { helmReleases: true })).to.include('/secrets:update').and.not.include('/secrets:watch');
+      expect(expand(rules(one(objects, 'Role', NS)))).to.deep.equal(PROVIDER_NAMESPACE_PERMISSIONS);
+      const none = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { targetKinds: [], helmReleases: true } });
+      expect(expand(rules(one(none, 'Role', 'api-ns')))).to.deep.equal(['/secrets:create', '/secrets:delete', '/secrets:get', '/secrets:list', '/secrets:patch', '/secrets:update']);
+      expect(expand(rules(one(defaults, 'Role', 'api-ns'))), 'off by default').not.to.include('/secrets:update');
     });
 
     it('grants only get on Secrets in rbac.instanceSecretNamespaces, nothing more where a target Role already allows it', async function () {

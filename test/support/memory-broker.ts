@@ -34,6 +34,8 @@ export interface MemoryBrokerOptions {
   readonly simulateControllers?: boolean;
   /** The request body limit; 64 KiB unless a test needs bigger bodies to reach a check behind it. */
   readonly bodyLimitBytes?: number;
+  /** The helm binary Helm-chart offerings render with (test/support/helm.ts buildHelm); default `helm` on PATH. */
+  readonly helmBinary?: string;
 }
 
 export async function startMemoryBroker(options: MemoryBrokerOptions = {}): Promise<MemoryBroker> {
@@ -51,7 +53,7 @@ export async function startMemoryBroker(options: MemoryBrokerOptions = {}): Prom
       host: '127.0.0.1', port: 0, auth: options.auth ?? {}, bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024, shutdownGraceMs: 2000,
       settings: { ...DEFAULT_SETTINGS, readinessPollMs: 10, lockWaitMs: 2000, ...options.settings },
     },
-    [memoryClusterModule(cluster, BROKER_NAMESPACE), stateModule],
+    [memoryClusterModule(cluster, BROKER_NAMESPACE, undefined, options.helmBinary), stateModule],
     logger,
   );
   return { url: broker.url, cluster, store, broker, logs, stop: () => broker.stop() };

@@ -1,11 +1,12 @@
 /**
  * Mocha root hooks: the real servers some suites share (kube-apiserver,
- * redis-server) start on first use and are stopped once, after every suite,
+ * redis-server, Vault) start on first use and are stopped once, after every suite,
  * also when tests failed.
  */
 import { stopSharedRedisServer } from './redis-server.js';
 import { diagnoseCluster } from './cluster-diagnosis.js';
 import { runningSharedTestCluster, stopSharedTestCluster } from './test-cluster.js';
+import { stopSharedVaultServer } from './vault-server.js';
 
 export const mochaHooks = {
   /** A failed test on the shared cluster prints what the cluster looked like. */
@@ -18,6 +19,6 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);
-    await Promise.all([stopSharedTestCluster(), stopSharedRedisServer()]);
+    await Promise.all([stopSharedTestCluster(), stopSharedRedisServer(), stopSharedVaultServer()]);
   },
 };

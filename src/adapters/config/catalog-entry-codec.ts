@@ -5,6 +5,7 @@
  */
 import * as t from 'io-ts';
 import { deriveServiceId, type CatalogEntry, type ConfigProblem } from '../../domain/catalog-entry.js';
+import type { ParameterSchema, ParameterSpec } from '../../domain/parameter-schema.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { decodeFields, lowerCaseKeys, stringLike } from './codec-support.js';
 import type { ConfigMapDocument } from './config-map-document.js';
@@ -29,8 +30,33 @@ const EntryFields = t.intersection([
     updatablefrom: t.array(stringLike),
     maintenanceversion: stringLike,
     parametersupdatable: t.boolean,
+    parameters: t.UnknownRecord,
   }),
 ]);
+
+const scalar = t.union([t.string, t.number, t.boolean]);
+const ParameterFields = t.intersection([
+  t.type({ type: t.keyof({ string: null, integer: null, number: null, boolean: null }) }),
+  t.partial({ description: t.string, required: t.boolean, default: scalar, enum: t.array(scalar), minimum: t.number, maximum: t.number, maxlength: t.number, pattern: t.string }),
+]);
+
+/** `parameters`: by name (as written: names are the consumer's keys), each spec's keys case-insensitive. */
+function decodeParameters(value: Record<string, unknown> | undefined, source: string): Result<ParameterSchema | undefined, ConfigProblem[]> {
+  if (value === undefined) return ok(undefined);
+  const schema: Record<string, ParameterSpec> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [name, given] of Object.entries(value)) {
+    const lowered = lowerCaseKeys(given, source, `parameters.${name}`);
+    const fields = lowered.ok ? decodeFields(ParameterFields, lowered.value, source, `parameters.${name}`) : lowered;
+    if (!fields.ok) {
+      problems.push(...fields.error);
+      continue;
+    }
+    const { maxlength, ...rest } = fields.value;
+    schema[name] = { ...rest, ...(maxlength !== undefined ? { maxLength: maxlength } : {}) };
+  }
+  return problems.length > 0 ? err(problems) : ok(Object.fromEntries(Object.entries(schema)));
+}
 
 export function decodeCatalogEntry(doc: ConfigMapDocument): Result<CatalogEntry, ConfigProblem[]> {
   const source = doc.name;
@@ -44,8 +70,9 @@ export function decodeCatalogEntry(doc: ConfigMapDocument): Result<CatalogEntry,
   const provisioner = decodeProvisioner(lowered.value, source);
   const credentials = decodeCredentials(lowered.value, source);
   const lifetime = decodeBindingLifetime(lowered.value, source);
-  if (!fields.ok || !provisioner.ok || !credentials.ok || !lifetime.ok) {
-    return err([fields, provisioner, credentials, lifetime].flatMap((part) => (part.ok ? [] : part.error)));
+  const parameters = decodeParameters(fields.ok ? fields.value.parameters : undefined, source);
+  if (!fields.ok || !provisioner.ok || !credentials.ok || !lifetime.ok || !parameters.ok) {
+    return err([fields, provisioner, credentials, lifetime, parameters].flatMap((part) => (part.ok ? [] : part.error)));
   }
   const { team, offering, description, uuid, version, whitelist, serviceuuid } = fields.value;
   const { updatableto, updatablefrom, maintenanceversion, parametersupdatable } = fields.value;
@@ -65,5 +92,6 @@ export function decodeCatalogEntry(doc: ConfigMapDocument): Result<CatalogEntry,
     ...(updatablefrom !== undefined ? { updatableFrom: updatablefrom } : {}),
     ...(maintenanceversion !== undefined ? { maintenanceVersion: maintenanceversion } : {}),
     ...(parametersupdatable !== undefined ? { parametersUpdatable: parametersupdatable } : {}),
+    ...(parameters.value !== undefined ? { parameters: parameters.value } : {}),
   });
 }

@@ -26,7 +26,12 @@ interface Held {
 
 /** A ConfigMap deleted and created again under the same name is a change: its creation time decides clashes. */
 const sameDocument = (a: ConfigMapDocument, b: ConfigMapDocument): boolean =>
-  a.createdAt === b.createdAt && deepEqual(a.labels, b.labels) && deepEqual(a.data, b.data);
+  a.createdAt === b.createdAt && deepEqual(a.labels, b.labels) && deepEqual(a.data, b.data) && sameBinary(a.binaryData ?? {}, b.binaryData ?? {});
+
+function sameBinary(a: Readonly<Record<string, Uint8Array>>, b: Readonly<Record<string, Uint8Array>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => b[key] !== undefined && Buffer.from(a[key]!).equals(b[key]!));
+}
 
 export class DocumentConfigSource implements ConfigSource {
   private documents = new Map<string, Held>();

@@ -2,7 +2,7 @@
  * `mesitis validate`: the problems the broker would report for a set of
  * manifests, found offline so a providing team's CI can refuse them first.
  */
-import type { ConfigProblem } from '../../domain/catalog-entry.js';
+import type { CatalogEntry, ConfigProblem } from '../../domain/catalog-entry.js';
 import { BUILT_IN_KINDS, isBuiltInGroup, scopeTable } from '../../domain/built-in-kinds.js';
 import { assembleCatalog } from '../../domain/catalog.js';
 import { planName } from '../../domain/catalog-entry.js';
@@ -23,6 +23,8 @@ export interface ValidationReport {
   /** ConfigMaps skipped on purpose or perhaps by mistake: worth a look, not a failure. */
   readonly notices: readonly ConfigProblem[];
   readonly accepted: readonly AcceptedEntry[];
+  /** The accepted entries themselves: what further offline checks (a Helm entry's chart) look at. */
+  readonly entries: readonly CatalogEntry[];
   /** Resource ConfigMaps found, readable or not. */
   readonly templates: number;
 }
@@ -112,5 +114,6 @@ export function validateConfig(objects: readonly KubeObject[], brokerNamespace?:
   const builtIn = scopeTable(BUILT_IN_KINDS);
   const catalog = assembleCatalog(config, (apiVersion, kind) => (isBuiltInGroup(apiVersion) ? builtIn(apiVersion, kind) : 'namespaced'));
   const accepted = catalog.offerings.flatMap((offering) => offering.plans.map((plan) => ({ source: plan.source, plan: planName(plan) })));
-  return { problems: [...problems, ...catalog.problems], notices, accepted, templates: config.templates.length };
+  const entries = catalog.offerings.flatMap((offering) => offering.plans);
+  return { problems: [...problems, ...catalog.problems], notices, accepted, entries, templates: config.templates.length };
 }

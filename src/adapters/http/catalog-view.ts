@@ -3,8 +3,10 @@
  * namespace view, so the hot path is a lookup of ready bytes.
  */
 import { visibleTo, type Catalog, type Offering } from '../../domain/catalog.js';
-import { hasBindingObjects, planName, type CatalogEntry } from '../../domain/catalog-entry.js';
+import { hasOwnCredentials, planName, type CatalogEntry } from '../../domain/catalog-entry.js';
+import { isHelmEntry } from '../../domain/helm-plan.js';
 import { maintenanceVersionOf, planUpdateable } from '../../domain/maintenance.js';
+import { osbParameterSchema } from '../../domain/parameter-schema.js';
 import type { ResourceTemplate } from '../../domain/resource-template.js';
 import { inDialect, NEWEST_MINOR, type ApiVersion } from './api-version.js';
 
@@ -17,10 +19,20 @@ function planView(entry: CatalogEntry, offering: Offering, templates: readonly R
     bindable: true,
     plan_updateable: planUpdateable(entry, offering.plans),
     maintenance_info: { version: maintenanceVersionOf(entry, templates) },
-    // Only a binding with objects of its own has credentials a successor can replace.
-    binding_rotatable: hasBindingObjects(entry),
+    // Only a binding with objects or a Vault lease of its own has credentials a successor can replace.
+    binding_rotatable: hasOwnCredentials(entry),
     metadata: { displayName: `${entry.offering} ${entry.version}`, version: entry.version, team: entry.team },
+    ...schemasOf(entry),
   }, version);
+}
+
+/** The parameters a consumer may set, where the entry says (a Helm entry always does: none unless declared). */
+function schemasOf(entry: CatalogEntry): { schemas?: unknown } {
+  const declared = entry.parameters ?? (isHelmEntry(entry) ? {} : undefined);
+  if (declared === undefined) return {};
+  const parameters = osbParameterSchema(declared);
+  const update = entry.parametersUpdatable === true ? { update: { parameters } } : {};
+  return { schemas: { service_instance: { create: { parameters }, ...update } } };
 }
 
 function serviceView(offering: Offering, templates: readonly ResourceTemplate[], version: ApiVersion) {

@@ -80,6 +80,14 @@ const CredentialRefCodec = t.union([
     t.partial({ keys: t.array(t.string) }),
   ])),
   t.strict({ kind: t.literal('NoCredential') }),
+  t.exact(t.intersection([
+    t.type({ kind: t.literal('FromVault'), mount: t.string, path: t.string }),
+    t.partial({ version: t.number, keys: t.array(t.string) }),
+  ])),
+  t.exact(t.intersection([
+    t.type({ kind: t.literal('FromVaultLease'), path: t.string }),
+    t.partial({ body: JsonObject, keys: t.array(t.string), renewBeforeMs: t.number }),
+  ])),
 ]);
 
 const PinnedBindingCodec = t.strict({
@@ -98,9 +106,11 @@ const PreviousPlanCodec = t.exact(t.intersection([
   t.partial({ maintenanceVersion: t.string, pinned: PinnedBindingCodec }),
 ]));
 
+const ReleaseRecordCodec = t.exact(t.intersection([t.type({ namespace: t.string, name: t.string }), t.partial({ revision: t.number })]));
+
 const UpdateIntentCodec = t.exact(t.intersection([
   t.type({ target: UpdateTargetCodec, previous: PreviousPlanCodec }),
-  t.partial({ applied: t.array(ObjectRefCodec), pinned: PinnedBindingCodec }),
+  t.partial({ applied: t.array(ObjectRefCodec), pinned: PinnedBindingCodec, release: ReleaseRecordCodec }),
 ]));
 
 export const InstanceRecordCodec = t.exact(
@@ -122,7 +132,7 @@ export const InstanceRecordCodec = t.exact(
     }),
     t.partial({
       instanceName: t.string, originatingIdentity: OriginatingIdentityCodec, pinned: PinnedBindingCodec,
-      maintenanceVersion: t.string, update: UpdateIntentCodec,
+      maintenanceVersion: t.string, update: UpdateIntentCodec, release: ReleaseRecordCodec,
     }),
   ]),
 );
@@ -144,7 +154,7 @@ export const BindingRecordCodec = t.exact(
       appGuid: t.string, originatingIdentity: OriginatingIdentityCodec,
       status: oneOf(['binding', 'starting', 'ready', 'failed', 'unbinding', 'revoked'] as const),
       objects: t.array(ObjectRefCodec), credentials: CredentialRefCodec,
-      expiresAt: t.string, renewBefore: t.string, predecessorId: t.string, operation: BindingOperationCodec,
+      expiresAt: t.string, renewBefore: t.string, predecessorId: t.string, lease: t.string, operation: BindingOperationCodec,
     }),
   ]),
 );

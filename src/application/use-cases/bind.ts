@@ -8,10 +8,11 @@
  * asynchronously when those objects need time to become ready.
  */
 import { isBinding } from '../../domain/binding-lifecycle.js';
-import { hasBindingObjects, type CatalogEntry } from '../../domain/catalog-entry.js';
+import { hasBindingObjects, hasOwnCredentials, type CatalogEntry } from '../../domain/catalog-entry.js';
 import { domainError } from '../../domain/errors.js';
 import { bindingStatus, isProvisioning, RECORD_SCHEMA, sameBinding, type BindingRecord, type InstanceRecord } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
+import { BindWithLease } from '../bind-with-lease.js';
 import { BindWithObjects, metadataOf, type BindAnswer } from '../bind-with-objects.js';
 import type { BindingCredentials } from '../binding-credentials.js';
 import { expiryOf } from '../binding-objects.js';
@@ -31,6 +32,7 @@ export type { BindAnswer };
 
 export class Bind {
   private readonly withObjects: BindWithObjects;
+  private readonly withLease: BindWithLease;
 
   constructor(
     private readonly catalog: CatalogService,
@@ -46,6 +48,7 @@ export class Bind {
     logger: Logger,
   ) {
     this.withObjects = new BindWithObjects(catalog, store, credentials, objects, templateFacts, work, jobs, logger, runtime);
+    this.withLease = new BindWithLease(catalog, store, credentials, logger, runtime);
   }
 
   async execute(request: BindRequest): Promise<Result<BindAnswer>> {
@@ -53,7 +56,7 @@ export class Bind {
     if (!entry || !visibleInView(entry, request.caller)) {
       return err(domainError('UnknownPlan', `service ${request.serviceId} has no plan ${request.planId} in this catalog`));
     }
-    if (request.predecessorBindingId !== undefined && !hasBindingObjects(entry)) {
+    if (request.predecessorBindingId !== undefined && !hasOwnCredentials(entry)) {
       return err(domainError('InvalidRequest', `plan ${request.planId} is not binding_rotatable: predecessor_binding_id is not accepted`));
     }
     // Refuse at once what the lock would only refuse later (an instance not usable now), then bind under the lock.
@@ -77,6 +80,8 @@ export class Bind {
     }
     const record = this.newRecord(request, namespace.value, entry);
     if (hasBindingObjects(entry)) return this.withObjects.bind(request, entry, instance.value, record, { lock, keep });
+    // The instance's pinned reference decides, as for every credential source: a lease for each binding.
+    if (instance.value.pinned?.credentials.kind === 'FromVaultLease') return this.withLease.bind(request, entry, instance.value, record);
     const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance.value);
     if (!answer.ok) return answer;
     const outcome = await this.remember(record);

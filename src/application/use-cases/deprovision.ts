@@ -93,7 +93,7 @@ export class Deprovision {
   }
 
   private async deprovisionNow({ record, revision }: Stored<InstanceRecord>): Promise<Result<DeprovisionAnswer>> {
-    const removed = await this.objects.remove(record.id, record.objects);
+    const removed = await this.objects.removeInstance(record);
     if (!removed.ok) return removed;
     const left = await this.objects.remaining(record.id, removed.value);
     if (!left.ok) return left;

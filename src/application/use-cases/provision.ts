@@ -5,14 +5,11 @@
  */
 import type { CatalogEntry } from '../../domain/catalog-entry.js';
 import { domainError } from '../../domain/errors.js';
-import type { KubeObject } from '../../domain/kube-object.js';
 import { isProvisioning, RECORD_SCHEMA, sameProvision, type InstanceRecord } from '../../domain/records.js';
-import { coordinatesOf } from '../../domain/coordinates.js';
-import { pinBinding } from '../../domain/credentials.js';
+import { checkEntryParameters } from '../../domain/helm-plan.js';
 import { applyEvent } from '../../domain/instance-lifecycle.js';
+import { isEmptyPlan, planInstance, releaseOf, whyAsync, type InstancePlan } from '../../domain/instance-plan.js';
 import { maintenanceVersionOf } from '../../domain/maintenance.js';
-import { takesTime } from '../../domain/readiness.js';
-import { planResources } from '../../domain/resource-plan.js';
 import { refOf } from '../../domain/kube-object.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { CatalogService } from '../catalog-service.js';
@@ -57,15 +54,19 @@ export class Provision {
     if (request.maintenanceVersion !== undefined && request.maintenanceVersion !== level) {
       return err(domainError('MaintenanceInfoConflict', `maintenance_info.version "${request.maintenanceVersion}" is not the plan's ("${level}")`));
     }
+    // Checked before anything is written or installed: a consumer learns what is wrong from a 400.
+    const accepted = checkEntryParameters(entry, request.parameters);
+    if (!accepted.ok) return accepted;
     const record = { ...this.newRecord(request, entry, namespace.value), maintenanceVersion: level };
     const facts = await this.templateFacts.of(entry, this.catalog.catalog().templates, record);
     if (!facts.ok) return facts;
-    const plan = planResources(entry, this.catalog.catalog().templates, facts.value);
-    if (!plan.ok) return plan;
-    const coordinates = coordinatesOf(entry, facts.value, plan.value);
-    if (!coordinates.ok) return coordinates;
+    const rendered = planInstance(entry, this.catalog.catalog().templates, facts.value);
+    if (!rendered.ok) return rendered;
+    const { plan, pinned } = rendered.value;
     // The instance keeps what it was provisioned with: later edits of the entry change no live instance.
-    const planned = { ...record, objects: plan.value.map(refOf), pinned: pinBinding(entry, coordinates.value, facts.value) };
+    // A release is named before it is installed, so an interrupted install can be finished or removed.
+    const release = releaseOf(plan);
+    const planned = { ...record, objects: plan.kind === 'objects' ? plan.objects.map(refOf) : [], ...(release ? { release } : {}), pinned };
     // A repeat of a provision that is still running is answered from the record: its job holds the lock.
     const running = await this.records.get(request.instanceId);
     if (!running.ok) return running;
@@ -73,12 +74,12 @@ export class Provision {
       return ok({ outcome: 'accepted', operation: running.value.record.operation.id });
     }
     return withInstanceLock(this.store, this.settings, this.runtime, request.instanceId, (lock, keep) =>
-      this.provisionLocked(request, planned, plan.value, lock, keep),
+      this.provisionLocked(request, planned, plan, lock, keep),
     );
   }
 
   private async provisionLocked(
-    request: ProvisionRequest, record: InstanceRecord, plan: KubeObject[], lock: HeldLock, keepLock: () => void,
+    request: ProvisionRequest, record: InstanceRecord, plan: InstancePlan, lock: HeldLock, keepLock: () => void,
   ): Promise<Result<ProvisionAnswer>> {
     const existing = await this.records.get(request.instanceId);
     if (!existing.ok) return existing;
@@ -86,24 +87,24 @@ export class Provision {
     if (previous && previous.record.status !== 'gone' && previous.record.status !== 'failed') {
       return this.answerRepeat(previous.record, record, request.acceptsIncomplete);
     }
-    const slow = plan.find((object) => takesTime(object));
-    if (slow && !request.acceptsIncomplete) {
+    const slow = whyAsync(plan);
+    if (slow !== undefined && !request.acceptsIncomplete) {
       // A synchronous success must mean a usable instance; a rollout cannot promise that within one request.
-      return err(domainError('AsyncRequired', `this plan creates a ${slow.kind}, which needs time to become ready: send accepts_incomplete=true`));
+      return err(domainError('AsyncRequired', `${slow}: send accepts_incomplete=true`));
     }
-    if (previous?.record.status === 'failed' && previous.record.objects.length > 0) {
+    if (previous?.record.status === 'failed' && (previous.record.objects.length > 0 || previous.record.release !== undefined)) {
       // A failed attempt whose rollback could not finish still owns objects: remove them before its record is replaced.
-      const cleared = await this.objects.remove(previous.record.id, previous.record.objects);
+      const cleared = await this.objects.removeInstance(previous.record);
       if (!cleared.ok) return cleared;
     }
-    if (plan.length === 0) {
+    if (isEmptyPlan(plan)) {
       const ready = applyEvent(record, { type: 'becameReady' }, record.createdAt)!;
       const written = await this.records.put(ready, previous);
       return written.ok ? ok({ outcome: 'created' }) : written;
     }
     const written = await this.records.put(record, previous);
     if (!written.ok) return written;
-    this.logger.info('provisioning objects', { instanceId: record.id, objects: plan.length, async: request.acceptsIncomplete });
+    this.logger.info('provisioning', { instanceId: record.id, ...(plan.kind === 'objects' ? { objects: plan.objects.length } : { release: plan.spec.name }), async: request.acceptsIncomplete });
     if (request.acceptsIncomplete) {
       // The job takes the lock over and holds it until the objects exist: while it is held, no reconciler resumes this work.
       keepLock();
@@ -125,8 +126,8 @@ export class Provision {
     return err(domainError('ConcurrencyError', `instance ${existing.id} is ${isProvisioning(existing) ? 'still being provisioned' : 'being deprovisioned'}`));
   }
 
-  private async provisionNow(record: InstanceRecord, plan: KubeObject[], revision: string, lock: HeldLock): Promise<Result<ProvisionAnswer>> {
-    const created = await this.objects.create(record.id, plan, () => lock.held);
+  private async provisionNow(record: InstanceRecord, plan: InstancePlan, revision: string, lock: HeldLock): Promise<Result<ProvisionAnswer>> {
+    const created = await this.objects.make(record.id, plan, () => lock.held);
     if (!lock.held) {
       // The lock was lost (an outage longer than its TTL): another replica may be finishing this very
       // operation now, so this one writes nothing more. The record says what is intended.
@@ -142,18 +143,18 @@ export class Provision {
       }
       return err({ kind: created.error.kind, message: created.error.message });
     }
-    const finished = await this.records.apply(record.id, record.operation.id, { type: 'becameReady', objects: created.value });
+    const finished = await this.records.apply(record.id, record.operation.id, { type: 'becameReady', objects: created.value.objects });
     return finished.ok ? ok({ outcome: 'created' }) : finished;
   }
 
   /** Creates the objects, holding the lock; readiness is judged later (last_operation, reconciler). */
-  private async provisionInBackground(record: InstanceRecord, plan: KubeObject[], signal: AbortSignal, lock: HeldLock): Promise<void> {
+  private async provisionInBackground(record: InstanceRecord, plan: InstancePlan, signal: AbortSignal, lock: HeldLock): Promise<void> {
     try {
-      const created = await this.objects.create(record.id, plan, () => !signal.aborted && lock.held);
+      const created = await this.objects.make(record.id, plan, () => !signal.aborted && lock.held);
       // Cancelled by a deprovision, or the lock was lost: whoever holds the instance now owns the record.
       if (signal.aborted || !lock.held) return;
       const event = created.ok
-        ? ({ type: 'objectsCreated', objects: created.value } as const)
+        ? ({ type: 'objectsCreated', ...created.value } as const)
         : ({ type: 'provisionFailed', reason: created.error.message, rolledBack: created.error.rolledBack } as const);
       await this.records.apply(record.id, record.operation.id, event);
       if (!created.ok) this.logger.warn('provision failed', { instanceId: record.id, reason: created.error.message });

@@ -1,5 +1,6 @@
 /**
- * Unbind: remove exactly what the bind made (its objects, by uid) and forget
+ * Unbind: remove exactly what the bind made (its objects, by uid; its Vault
+ * lease, revoked) and forget
  * the binding. Under the instance lock, like bind, so the two never
  * interleave: an unbind that arrives while a bind job creates objects waits
  * for it, then removes what it made (the net effect of halting it). A
@@ -18,9 +19,7 @@ import { describeRef } from '../../domain/kube-object.js';
 import { takesTime } from '../../domain/readiness.js';
 import { bindingStatus, type BindingRecord } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import { removeBindingObjects } from '../binding-objects.js';
 import type { BindingWork } from '../binding-work.js';
-import type { InstanceObjects } from '../instance-objects.js';
 import { withInstanceLock } from '../instance-lock.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { Caller } from '../requests.js';
@@ -38,7 +37,6 @@ export type UnbindAnswer = { readonly outcome: 'deleted' } | { readonly outcome:
 export class Unbind {
   constructor(
     private readonly store: StateStore,
-    private readonly objects: InstanceObjects,
     private readonly settings: BrokerSettings,
     private readonly runtime: Runtime,
     private readonly work: BindingWork,
@@ -49,7 +47,7 @@ export class Unbind {
     if (!found.ok) return found;
     const running = this.running(found.value, request);
     if (running) return running;
-    if ((found.value.objects ?? []).length === 0) return this.forget(request);
+    if ((found.value.objects ?? []).length === 0 && found.value.lease === undefined) return this.forget(request);
     // Refused before anything is touched: a 4xx leaves the binding as it is.
     const slow = request.acceptsIncomplete === true ? undefined : (found.value.objects ?? []).find((ref) => takesTime(ref));
     if (slow) return err(domainError('AsyncRequired', `this binding has a ${slow.kind}, whose removal takes time: send accepts_incomplete=true`));
@@ -69,7 +67,7 @@ export class Unbind {
     if (!started.ok) return started;
     if (typeof started.value === 'string') return err(domainError('ConcurrencyError', `binding ${request.bindingId} changed meanwhile; try again`));
     const unbinding = started.value;
-    const left = await removeBindingObjects(this.objects, unbinding, resumed);
+    const left = await this.work.release(unbinding, resumed);
     if (left.ok && left.value.length === 0) {
       const gone = await this.work.transition(unbinding, { type: 'removed' });
       return gone.ok ? ok({ outcome: 'deleted' }) : gone;

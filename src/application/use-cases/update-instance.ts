@@ -8,6 +8,7 @@
  * succeeds at once.
  */
 import { domainError } from '../../domain/errors.js';
+import { checkEntryParameters } from '../../domain/helm-plan.js';
 import { applyEvent } from '../../domain/instance-lifecycle.js';
 import { maintenanceVersionOf, mayMove } from '../../domain/maintenance.js';
 import { takesTime } from '../../domain/readiness.js';
@@ -71,9 +72,11 @@ export class UpdateInstance {
     // Rendered now so that a template the instance cannot be rendered with is refused before anything is written.
     const rendered = await this.update.render(target, record, intent.value.target.parameters);
     if (!rendered.ok) return rendered;
-    const slow = rendered.value.objects.find((object) => takesTime(object));
-    if (slow && request.acceptsIncomplete !== true) {
-      return err(domainError('AsyncRequired', `this update changes a ${slow.kind}, whose rollout takes time: send accepts_incomplete=true`));
+    const { plan } = rendered.value;
+    const slow = plan.kind === 'objects' ? plan.objects.find((object) => takesTime(object)) : undefined;
+    if ((slow || plan.kind === 'release') && request.acceptsIncomplete !== true) {
+      const what = slow ? `changes a ${slow.kind}, whose rollout takes time` : 'upgrades a Helm release, whose objects need time to become ready';
+      return err(domainError('AsyncRequired', `this update ${what}: send accepts_incomplete=true`));
     }
     return withInstanceLock(this.store, this.settings, this.runtime, record.id, (lock, keep) => this.updateLocked(record, intent.value!, request, lock, keep));
   }
@@ -97,6 +100,10 @@ export class UpdateInstance {
     if (!allowed.ok) return allowed;
     if (parameterChange && target.parametersUpdatable !== true) {
       return err(domainError('Unsupported', 'this plan does not allow parameter changes: deprovision and provision again'));
+    }
+    if (parameterChange || planChange) {
+      const accepted = checkEntryParameters(target, parameters);
+      if (!accepted.ok) return accepted;
     }
     const level = maintenanceVersionOf(target, catalog.catalog().templates);
     if (request.maintenanceVersion !== undefined && request.maintenanceVersion !== level) {

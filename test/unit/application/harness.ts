@@ -27,6 +27,8 @@ import { Provision } from '../../../src/application/use-cases/provision.js';
 import { Unbind } from '../../../src/application/use-cases/unbind.js';
 import { UpdateInstance } from '../../../src/application/use-cases/update-instance.js';
 import { CLIENT_NS, DEDICATED_PLAN_ID, apiTemplates, dedicatedEntry, urlEntry } from '../builders.js';
+import { MemoryVault } from '../../../src/adapters/memory/memory-vault.js';
+import { FakeHelmReleases } from './fake-helm.js';
 import { FakeCluster, FakeConfig, FakeGenerator, FakeRuntime, FakeSecrets, FakeStore, RecordingLogger, RecordingReporter, TEST_GENERATION_KEY } from './fakes.js';
 
 export const SETTINGS: BrokerSettings = {
@@ -44,6 +46,8 @@ export interface Setup {
   readonly secrets?: Record<string, Record<string, string>>;
   /** The generation key; absent: a fixed test key. */
   readonly generationKey?: Buffer | 'missing';
+  /** 'none': an installation without Vault; absent: an empty MemoryVault on the test clock. */
+  readonly vault?: MemoryVault | 'none';
 }
 
 export function makeBroker(setup: Setup = {}) {
@@ -56,18 +60,20 @@ export function makeBroker(setup: Setup = {}) {
   const reporter = new RecordingReporter();
   const catalog = new CatalogService(config, logger, reporter);
   const records = new InstanceRecords(store, SETTINGS, runtime);
-  const objects = new InstanceObjects(cluster, logger);
+  const helm = new FakeHelmReleases(cluster, secrets);
+  const objects = new InstanceObjects(cluster, logger, helm);
   const jobs = new OperationJobs();
-  const credentials = new BindingCredentials(secrets);
+  const vault = setup.vault ?? new MemoryVault(() => runtime.now().getTime());
+  const credentials = new BindingCredentials(secrets, undefined, vault === 'none' ? undefined : vault);
   const generator = new FakeGenerator(setup.generationKey ?? TEST_GENERATION_KEY);
   const facts = new TemplateFacts(generator);
   const readiness = new InstanceReadiness(store, cluster, records, objects, logger, SETTINGS, runtime, credentials);
-  const removal = new InstanceRemoval(store, records, objects, logger, SETTINGS);
+  const removal = new InstanceRemoval(store, records, objects, logger, SETTINGS, credentials);
   const deprovision = new Deprovision(store, records, objects, removal, jobs, logger, SETTINGS, runtime);
-  const updates = new InstanceUpdate(store, cluster, records, catalog, facts, logger, SETTINGS, runtime);
+  const updates = new InstanceUpdate(store, cluster, records, catalog, facts, logger, SETTINGS, runtime, objects.release);
   const bindingWork = new BindingWork(store, cluster, objects, records, credentials, catalog, facts, logger, SETTINGS, runtime);
   return {
-    config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs, generator, bindingWork,
+    config, cluster, store, secrets, logger, reporter, runtime, catalog, records, jobs, generator, bindingWork, helm, vault,
     provision: new Provision(catalog, store, records, objects, jobs, logger, SETTINGS, runtime, facts),
     deprovision,
     reconciler: new OperationReconciler(store, records, objects, readiness, removal, catalog, logger, SETTINGS, facts, updates),
@@ -75,7 +81,7 @@ export function makeBroker(setup: Setup = {}) {
     fetchInstance: new FetchInstance(records),
     lastOperation: new LastOperation(records, readiness, removal, updates),
     bind: new Bind(catalog, store, records, credentials, SETTINGS, runtime, objects, facts, bindingWork, jobs, logger),
-    unbind: new Unbind(store, objects, SETTINGS, runtime, bindingWork),
+    unbind: new Unbind(store, SETTINGS, runtime, bindingWork),
     bindingReconciler: new BindingReconciler(store, bindingWork, logger, SETTINGS, runtime),
     lastBindingOperation: new LastBindingOperation(store, bindingWork),
     fetchBinding: new FetchBinding(catalog, store, records, credentials),

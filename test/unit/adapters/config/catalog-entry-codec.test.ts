@@ -166,19 +166,20 @@ describe('adapters/config/catalog-entry-codec', () => {
       expect(legacy.provisioner).to.deep.equal(modern.provisioner);
     });
 
-    it('refuses Helm charts as not supported yet', () => {
-      const problems = problemsOf(jsonDoc('e', urlEntryFields({ provisionkind: 'ProvisionHelmChart', provisiondata: { namespace: 'a', name: 'b', charturl: 'https://charts.example.com/x' } })));
-      expect(problems).to.deep.equal([{ source: 'e', field: 'provisionkind', message: 'Helm chart provisioning is not supported yet' }]);
+    it('reads ProvisionHelmChart (helm-entry-codec.test.ts has the details)', () => {
+      const data = { namespace: 'db-ns', chart: { repository: 'https://charts.example.com', name: 'db', version: '1.2.3' } };
+      expect(entryOf(jsonDoc('e', urlEntryFields({ provisionkind: 'ProvisionHelmChart', provisiondata: data }))).provisioner).to.deep.equal({
+        kind: 'HelmChart', namespace: 'db-ns', chart: { kind: 'repository', url: 'https://charts.example.com', chart: 'db', version: '1.2.3' }, values: {},
+      });
     });
 
     it('refuses an unknown kind, listing the supported ones', () => {
       const [problem] = problemsOf(jsonDoc('e', urlEntryFields({ provisionkind: 'ProvisionMagic' })));
       expect(problem).to.include({ field: 'provisionkind' });
       expect(problem!.message).to.include('"ProvisionMagic"');
-      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionNewClusterObjects', 'ProvisionConfigMapObjects']) {
+      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionNewClusterObjects', 'ProvisionConfigMapObjects', 'ProvisionHelmChart']) {
         expect(problem!.message).to.include(kind);
       }
-      expect(problem!.message).to.not.include('Helm');
     });
 
     it('refuses an unknown kind given as a key', () => {
@@ -261,7 +262,7 @@ describe('adapters/config/catalog-entry-codec', () => {
   describe('entry fields', () => {
     it('reports every missing field with its name, and every other problem at once', () => {
       const problems = problemsOf(jsonDoc('e', { team: 'weather', whitelist: ['client-ns', 7], provisionkind: 'ProvisionHelmChart', credentialkind: 'CredentialFromVault' }));
-      expect(fieldsOf(problems)).to.deep.equal(['offering', 'description', 'uuid', 'version', 'whitelist[1]', 'provisionkind', 'credentialkind']);
+      expect(fieldsOf(problems)).to.deep.equal(['offering', 'description', 'uuid', 'version', 'whitelist[1]', 'provisiondata', 'credentialkind']);
       expect(problems.find((p) => p.field === 'whitelist[1]')!.message).to.equal('must be a string');
       expect(problems.find((p) => p.field === 'offering')!.message).to.equal('is required');
     });

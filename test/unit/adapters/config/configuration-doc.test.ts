@@ -50,8 +50,8 @@ describe('docs/configuration.md', () => {
   });
 
   it('lists only template variables that exist, and every one that does', () => {
-    // A binding's facts: binding templates may use every instance variable and the binding's own.
-    const facts = { instanceId: 'i', instanceName: 'n', consumerNamespace: 'c', team: 't', offering: 'o', version: 'v', parameters: { NAME: 'x' }, binding: { id: 'b' } };
+    // A binding's facts: binding templates may use every instance variable and the binding's own; a Helm entry's, its release.
+    const facts = { instanceId: 'i', instanceName: 'n', consumerNamespace: 'c', team: 't', offering: 'o', version: 'v', parameters: { NAME: 'x', tag: '1.0' }, binding: { id: 'b' }, release: { name: 'r' } };
     const documented = [...new Set([...DOC.matchAll(/\{\{ ([A-Za-z.]+) \}\}/g)].map((m) => m[1]!))];
     // Generated values exist in object content only, where the plan check renders stand-ins.
     for (const name of documented) {
@@ -60,7 +60,7 @@ describe('docs/configuration.md', () => {
     }
     expect(documented).to.include('generated.NAME');
     // What templates may use beyond parameters: each resolves, so each must be documented.
-    for (const name of ['instance.id', 'instance.shortId', 'instance.name', 'consumer.namespace', 'team', 'offering', 'version', 'parameters.NAME', 'binding.id', 'binding.shortId']) {
+    for (const name of ['instance.id', 'instance.shortId', 'instance.name', 'consumer.namespace', 'team', 'offering', 'version', 'parameters.NAME', 'binding.id', 'binding.shortId', 'release.name']) {
       expect(documented, name).to.include(name);
     }
     expect(substitute('{{ instance.uid }}', facts).ok).to.equal(false);
