@@ -7,9 +7,10 @@
  * with the revocation failing too, leaves a lease without a record; Vault
  * ends it when its TTL runs out. Runs under the instance lock.
  *
- * Vault hands a lease's secret out once: the bind's answer carries it, a
- * fetch of the binding its coordinates only, and an identical bind again is
- * refused (409) rather than answered without the credential.
+ * Vault hands a lease's secret out once: the bind's answer carries it and
+ * a fetch of the binding its coordinates only. An identical bind again (a
+ * platform that never got the first answer) is answered 200 with a new
+ * lease, the old one revoked first: a binding holds one lease at a time.
  */
 import type { CatalogEntry } from '../domain/catalog-entry.js';
 import { domainError } from '../domain/errors.js';
@@ -37,21 +38,47 @@ export class BindWithLease {
   async bind(request: BindRequest, entry: CatalogEntry, instance: InstanceRecord, wanted: BindingRecord): Promise<Result<BindAnswer>> {
     const existing = await this.store.getBinding(wanted.instanceId, wanted.id);
     if (!existing.ok) return existing;
-    if (existing.value) return err(repeated(existing.value, wanted));
+    if (existing.value) {
+      const refused = repeatRefused(existing.value, wanted);
+      return refused ? err(refused) : this.leaseAgain(entry, instance, existing.value);
+    }
     const predecessor = await checkPredecessor(this.store, request);
     if (!predecessor.ok) return predecessor;
     const leased = await this.credentials.takeLease(instance, wanted.id);
     if (!leased.ok) return leased;
-    const ref = instance.pinned?.credentials;
-    const renewBeforeMs = ref?.kind === 'FromVaultLease' ? ref.renewBeforeMs : undefined;
-    const now = this.runtime.now().getTime();
-    const record: BindingRecord = { ...wanted, lease: leased.value.leaseId, ...leaseExpiry(leased.value.leaseDurationSeconds, renewBeforeMs, entry.bindingLifetime, now) };
+    const record = this.withLease(entry, instance, wanted, leased.value);
     const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance, record, leased.value.values);
     if (!answer.ok) return this.undo(record, leased.value, answer);
     const created = await this.store.createBinding(record);
     if (!created.ok) return this.undo(record, leased.value, created);
     this.logger.info('binding leased its credentials', { instanceId: record.instanceId, bindingId: record.id, lease: record.lease, expiresAt: record.expiresAt });
     return ok({ ...answer.value, ...metadataOf(record), outcome: 'created' });
+  }
+
+  /**
+   * The same bind again: a new lease, the old one revoked before the record
+   * names the new one (so the record never stops naming a lease that may be
+   * open), then 200 with the new credential.
+   */
+  private async leaseAgain(entry: CatalogEntry, instance: InstanceRecord, existing: BindingRecord): Promise<Result<BindAnswer>> {
+    const leased = await this.credentials.takeLease(instance, existing.id);
+    if (!leased.ok) return leased;
+    const record = this.withLease(entry, instance, existing, leased.value);
+    const answer = await this.credentials.derive(this.catalog.catalog(), entry, instance, record, leased.value.values);
+    if (!answer.ok) return this.undo(record, leased.value, answer);
+    const revoked = await this.credentials.revokeLease(existing);
+    if (!revoked.ok) return this.undo(record, leased.value, revoked);
+    const written = await this.store.putBinding(record);
+    if (!written.ok) return this.undo(record, leased.value, written);
+    this.logger.info('binding leased its credentials again (the same bind repeated)', { instanceId: record.instanceId, bindingId: record.id, lease: record.lease, revoked: existing.lease });
+    return ok({ ...answer.value, ...metadataOf(record), outcome: 'exists' });
+  }
+
+  private withLease(entry: CatalogEntry, instance: InstanceRecord, record: BindingRecord, leased: LeasedCredential): BindingRecord {
+    const ref = instance.pinned?.credentials;
+    const renewBeforeMs = ref?.kind === 'FromVaultLease' ? ref.renewBeforeMs : undefined;
+    const expiry = leaseExpiry(leased.leaseDurationSeconds, renewBeforeMs, entry.bindingLifetime, this.runtime.now().getTime());
+    return { ...record, lease: leased.leaseId, ...expiry };
   }
 
   /** The bind failed after its lease was taken: revoke it, and answer the failure. */
@@ -67,8 +94,11 @@ export class BindWithLease {
   }
 }
 
-function repeated(existing: BindingRecord, wanted: BindingRecord) {
+/** Why the same binding id cannot be bound again, if it cannot. */
+function repeatRefused(existing: BindingRecord, wanted: BindingRecord) {
   if (!sameBinding(existing, wanted)) return domainError('Conflict', `binding ${wanted.id} already exists with different attributes`);
-  if (bindingStatus(existing) === 'revoked') return domainError('Conflict', `binding ${wanted.id} expired and was revoked: unbind it and bind again under a new id`);
-  return domainError('Conflict', `binding ${wanted.id} already exists; its Vault credential was handed out once, when it was made: unbind it and bind again to get a new one`);
+  const status = bindingStatus(existing);
+  if (status === 'revoked') return domainError('Conflict', `binding ${wanted.id} expired and was revoked: unbind it and bind again under a new id`);
+  if (status !== 'ready') return domainError('ConcurrencyError', `binding ${wanted.id} is being removed`);
+  return undefined;
 }

@@ -8,9 +8,10 @@
  *                answered: roll back (the platform never got its 201 and
  *                retries or sends an orphan-mitigating unbind)
  *   starting  -> judge readiness (ready, or failed past the timeout)
- *   unbinding -> remove what is left, forget it once nothing is
+ *   unbinding -> revoke its Vault lease and remove what is left, forget it
+ *                once nothing is (a lease Vault would not revoke: next pass)
  *   failed    -> remove what a failed bind's rollback left
- *   expired   -> remove its objects, keep the record as `revoked`
+ *   expired   -> revoke its lease, remove its objects, keep the record as `revoked`
  *
  * A pass of its own rather than more states in the instance lifecycle: the
  * instance lock (taken only when nobody holds it) is all the coordination a
@@ -35,7 +36,8 @@ export interface BindingReconcileReport {
 }
 
 export class BindingReconciler {
-  private readonly schedule = new Periodic();
+  private readonly schedule = new Periodic((error) =>
+    this.logger.error('binding reconcile pass crashed, will run again', { reason: error instanceof Error ? error.message : String(error) }));
 
   constructor(
     private readonly store: StateStore,

@@ -85,12 +85,20 @@ export class InstanceRelease {
     return failure === undefined ? this.made(helm.value, release, rolled.value, release.revision) : err(failure);
   }
 
-  /** The release as it is: its serving revision's objects with uids (after the adapter undid a failed change). */
+  /**
+   * The release serving `release.revision`'s content: its objects with uids.
+   * As it is after the adapter undid a failed change; a change cut off (its
+   * helm killed with the broker: the latest revision pending, or failed) is
+   * rolled back first, so no release is left half changed and refusing the
+   * next upgrade.
+   */
   async current(release: ReleaseRecord): Promise<Result<MadeRelease>> {
     const helm = this.helm();
     if (!helm.ok) return helm;
     const status = await helm.value.status(release);
-    return status.ok ? this.made(helm.value, release, status.value, release.revision) : status;
+    if (!status.ok) return status;
+    if (status.value.state !== 'deployed' && status.value.state !== 'absent') return this.rollback(release);
+    return this.made(helm.value, release, status.value, release.revision);
   }
 
   /** Uninstalls; an absent release counts as done. Helm deletes the objects: the caller follows their uids until they are gone. */

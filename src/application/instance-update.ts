@@ -95,7 +95,8 @@ export class InstanceUpdate {
       if (!applied.ok || !stillHeld()) return applied;
       const again = await this.records.read(record.id);
       if (!again.ok || again.value?.operation.id !== record.operation.id) return again.ok ? ok(undefined) : again;
-      return this.settleLocked(again.value);
+      // A failed apply has restored the previous plan and recorded it: nothing is left to settle.
+      return again.value.status === 'updating' ? this.settleLocked(again.value) : ok(undefined);
     }
     return this.settleLocked(record);
   }

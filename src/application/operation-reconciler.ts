@@ -48,7 +48,8 @@ export interface RemovalWork {
 }
 
 export class OperationReconciler {
-  private readonly schedule = new Periodic();
+  private readonly schedule = new Periodic((error) =>
+    this.logger.error('reconcile pass crashed, will run again', { reason: error instanceof Error ? error.message : String(error) }));
 
   constructor(
     private readonly store: StateStore,

@@ -115,6 +115,9 @@ export interface BindingLifetime {
 export const hasBindingObjects = (entry: Pick<CatalogEntry, 'provisioner'>): boolean =>
   entry.provisioner.kind === 'NewClusterObjects' && entry.provisioner.bindingLabelSelector !== undefined;
 
+/** Whether the entry's credentials come from Vault (a static secret or a lease). */
+export const usesVault = (entry: Pick<CatalogEntry, 'credentials'>): boolean => entry.credentials.kind === 'FromVault' || entry.credentials.kind === 'FromVaultLease';
+
 /** Whether each binding takes a Vault lease of its own. */
 export const hasBindingLease = (entry: Pick<CatalogEntry, 'credentials'>): boolean => entry.credentials.kind === 'FromVaultLease';
 

@@ -27,6 +27,7 @@ import type { Metrics } from '../application/ports/metrics.js';
 import type { ProblemReporter } from '../application/ports/problem-reporter.js';
 import type { SecretGenerator } from '../application/ports/secret-generator.js';
 import type { SecretSource } from '../application/ports/secret-source.js';
+import type { Vault } from '../application/ports/vault.js';
 import type { StateStore } from '../application/ports/state-store.js';
 import type { BrokerSettings, Runtime } from '../application/settings.js';
 import { TemplateFacts } from '../application/template-facts.js';
@@ -63,7 +64,10 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
   bind<BindingCredentials>(T.BindingCredentials)
-    .toResolvedValue((secrets: SecretSource, logger: Logger) => new BindingCredentials(secrets, logger), [T.SecretSource, T.Logger])
+    .toResolvedValue(
+      (secrets: SecretSource, logger: Logger, vault: Vault | undefined) => new BindingCredentials(secrets, logger, vault),
+      [T.SecretSource, T.Logger, { serviceIdentifier: T.Vault, optional: true }],
+    )
     .inSingletonScope();
   bind<TemplateFacts>(T.TemplateFacts)
     .toResolvedValue((generator: SecretGenerator) => new TemplateFacts(generator), [T.SecretGenerator])

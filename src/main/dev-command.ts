@@ -15,6 +15,7 @@ import { untilSignalled } from './lifecycle.js';
 import { brokerOptions } from './options.js';
 import { startBroker, type RunningBroker } from './run-broker.js';
 import { TOKENS } from './tokens.js';
+import { vaultModules } from './vault-options.js';
 
 export const DEV_HELP = `Usage: mesitis dev [flags]
 
@@ -36,6 +37,11 @@ Flags:
                          it, a random key of this process)
   --helm-binary PATH     the helm that renders Helm-chart offerings for the fake cluster
                          (default \`helm\` on PATH, or MESITIS_HELM)
+  --vault-address URL    a Vault for CredentialFromVault entries (or MESITIS_VAULT_ADDR; without
+                         one, their binds are refused); also
+                         --vault-ca-file, --vault-namespace, --vault-auth kubernetes|token,
+                         --vault-role, --vault-auth-mount, --vault-token-file and their
+                         MESITIS_VAULT_* variables (see docs/configuration.md, Vault)
   -h, --help             this text`;
 
 export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -58,7 +64,8 @@ export async function runDev(args: string[], env: NodeJS.ProcessEnv): Promise<nu
   const logger = PinoLogger.create(options.logLevel);
   let broker: RunningBroker;
   try {
-    broker = await startBroker(options, [memoryClusterModule(cluster, namespace, options.generationKeySecret, options.helmBinary), stateModule(options.state)], logger);
+    const modules = [memoryClusterModule(cluster, namespace, options.generationKeySecret, options.helmBinary), stateModule(options.state), ...await vaultModules(options.vault)];
+    broker = await startBroker(options, modules, logger);
   } catch (error) {
     const listening = listenFailure(error, options);
     if (listening === undefined) throw error;

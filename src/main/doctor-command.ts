@@ -11,6 +11,7 @@ import { brokerKubeConfig, brokerNamespace, SERVICE_ACCOUNT_DIR } from '../adapt
 import { LOG_LEVELS, PinoLogger, type LogLevel } from '../adapters/logging/pino-logger.js';
 import { MemoryAccessReview } from '../adapters/memory/memory-access-review.js';
 import { runDoctor } from '../adapters/provider-cli/doctor.js';
+import { HttpVault } from '../adapters/vault/http-vault.js';
 import type { CatalogService } from '../application/catalog-service.js';
 import type { OperationReconciler } from '../application/operation-reconciler.js';
 import type { ClusterApi } from '../application/ports/cluster-api.js';
@@ -24,6 +25,7 @@ import { kubernetesModule, kubernetesStateModule } from './kubernetes-module.js'
 import { STATE_FLAGS, stateOptions, UsageError } from './options.js';
 import { composeApplication, kindDiscovery } from './run-broker.js';
 import { TOKENS as T } from './tokens.js';
+import { VAULT_FLAGS, vaultOptions, vaultSettings } from './vault-options.js';
 
 export const DOCTOR_HELP = `Usage: mesitis doctor [flags]
 
@@ -36,6 +38,8 @@ the broker's state store), and lists:
   missing  instances ready or starting whose recorded objects are not in the cluster
   stuck    operations still owing work (provisioning, starting, deprovisioning,
            a failed rollback) that no broker holds the lock of
+  lease    Vault leases still open for bindings being removed (with --vault-address:
+           the broker's revocation has not succeeded yet)
 Exit code 0 when there is no drift, 1 when there is (or when it cannot check).
 
 With --fix: resumes stuck operations (one pass of the broker's reconciler),
@@ -51,6 +55,10 @@ Flags:
   --redis-url URL        the broker's Redis (or MESITIS_REDIS_URL); also --redis-password, --redis-tls,
                          --redis-db, --redis-prefix and their MESITIS_REDIS_* variables
   --readiness-timeout S  as given to the broker: how long a resumed provision may wait for readiness
+  --vault-address URL    the broker's Vault, to look up leases (or MESITIS_VAULT_ADDR); also
+                         --vault-ca-file, --vault-namespace, --vault-auth, --vault-role,
+                         --vault-auth-mount, --vault-token-file as for serve (token auth
+                         with a token file is the usual choice outside the cluster)
   --fix                  repair what can be repaired, with a line per step
   -o, --output FORMAT    table (default) or json
   --log-level L          trace|debug|info|warn|error|fatal|silent (default warn), on stderr
@@ -63,6 +71,7 @@ export const DOCTOR_FLAGS = {
   ...STATE_FLAGS,
   'readiness-timeout': { type: 'string' },
   fix: { type: 'boolean' },
+  ...VAULT_FLAGS,
   output: { type: 'string', short: 'o' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -84,11 +93,12 @@ function parse(args: string[], env: NodeJS.ProcessEnv) {
   if (timeout !== undefined && !/^\d+$/.test(timeout)) throw new UsageError(`--readiness-timeout must be a whole number, got "${timeout}"`);
   const namespace = values.namespace ?? env['POD_NAMESPACE'];
   const state = stateOptions('serve', values, env, namespace);
+  const vault = vaultOptions(values, env);
   // Memory state is empty in a new process: every object would look orphaned.
   if (state.kind === 'memory') throw new UsageError('--state memory holds nothing outside the broker process: give the broker\'s own store (kubernetes or redis)');
   return {
     help: values.help ?? false, fix: values.fix ?? false, output, namespace, state, logLevel: level as LogLevel,
-    kubeconfig: values.kubeconfig, context: values.context,
+    kubeconfig: values.kubeconfig, context: values.context, vault,
     readinessTimeoutMs: timeout === undefined ? DEFAULT_SETTINGS.readinessTimeoutMs : Number(timeout) * 1000,
   } as const;
 }
@@ -119,15 +129,17 @@ export async function runDoctorCommand(args: string[], env: NodeJS.ProcessEnv): 
 
   const config = container.get<ConfigSource>(T.ConfigSource);
   const store = container.get<StateStore>(T.StateStore);
+  const vault = options.vault !== undefined ? new HttpVault(await vaultSettings(options.vault), logger) : undefined;
   try {
     await Promise.all([config.start(), kindDiscovery(container).start?.()]);
     const cluster = container.get<ClusterApi>(T.ClusterApi);
-    const find = new FindDrift(cluster, store, container.get<CatalogService>(T.CatalogService));
+    const find = new FindDrift(cluster, store, container.get<CatalogService>(T.CatalogService), vault);
     const repair = new RepairDrift(find, container.get<OperationReconciler>(T.Reconciler), cluster);
     return await runDoctor(find, repair, { fix: options.fix, output: options.output }, { out: process.stdout, err: process.stderr });
   } finally {
     await config.stop();
     await kindDiscovery(container).stop?.();
     await store.close();
+    vault?.close();
   }
 }

@@ -7,6 +7,10 @@ import type { AuthSettings } from '../adapters/http/auth.js';
 import { LOG_LEVELS, type LogLevel } from '../adapters/logging/pino-logger.js';
 import { DEFAULT_SETTINGS, type BrokerSettings } from '../application/settings.js';
 import { PACKAGE_EXAMPLES } from './package-info.js';
+import { UsageError } from './usage-error.js';
+import { VAULT_FLAGS, vaultOptions, type VaultOptions } from './vault-options.js';
+
+export { UsageError };
 
 export type StateOptions =
   | { readonly kind: 'memory' }
@@ -33,12 +37,13 @@ export interface BrokerOptions {
   readonly generationKeySecret: string;
   /** The helm binary Helm-chart offerings run: a path, or a name looked up on PATH. */
   readonly helmBinary: string;
+  /** How to reach Vault; absent: the installation uses none (entries naming it are refused at bind). */
+  readonly vault?: VaultOptions;
 }
 
 /** The chart's name for it when the release is called mesitis; MESITIS_GENERATION_KEY_SECRET names another. */
 export const DEFAULT_GENERATION_KEY_SECRET = 'mesitis-generation-key';
 
-export class UsageError extends Error {}
 
 /** Where the state lives: the flags `serve` and `doctor` share. */
 export const STATE_FLAGS = {
@@ -65,6 +70,7 @@ export const BROKER_FLAGS = {
   'log-level': { type: 'string' },
   'generation-key-secret': { type: 'string' },
   'helm-binary': { type: 'string' },
+  ...VAULT_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -115,6 +121,7 @@ export function brokerOptions(mode: 'dev' | 'serve', args: string[], env: NodeJS
   const { values, positionals } = parseArgs({ args, options: BROKER_FLAGS, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const namespace = values.namespace ?? env['POD_NAMESPACE'] ?? (mode === 'dev' ? 'provider-ns' : undefined);
+  const vault = vaultOptions(values, env);
   return {
     help: values.help ?? false,
     mode,
@@ -136,5 +143,6 @@ export function brokerOptions(mode: 'dev' | 'serve', args: string[], env: NodeJS
     shutdownGraceMs: integer('MESITIS_SHUTDOWN_GRACE_SECONDS', env['MESITIS_SHUTDOWN_GRACE_SECONDS'], 25) * 1000,
     generationKeySecret: values['generation-key-secret'] ?? env['MESITIS_GENERATION_KEY_SECRET'] ?? DEFAULT_GENERATION_KEY_SECRET,
     helmBinary: values['helm-binary'] || env['MESITIS_HELM'] || 'helm',
+    ...(vault !== undefined ? { vault } : {}),
   };
 }

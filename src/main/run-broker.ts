@@ -20,6 +20,8 @@ import type { ConfigSource } from '../application/ports/config-source.js';
 import type { KindResolver } from '../application/ports/kind-resolver.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { StateStore } from '../application/ports/state-store.js';
+import type { Vault } from '../application/ports/vault.js';
+import { usesVault } from '../domain/catalog-entry.js';
 import { SYSTEM_RUNTIME, type BrokerSettings } from '../application/settings.js';
 import { coreModule } from './core-module.js';
 import type { BrokerOptions } from './options.js';
@@ -78,14 +80,18 @@ export async function startBroker(options: ListenOptions, adapters: readonly Con
 
   // The cluster check has its own short deadline: a hung apiserver must fail the probe, not hang it.
   const cluster = container.get<ClusterApi>(T.ClusterApi);
+  const vault = container.isBound(T.Vault) ? container.get<Vault>(T.Vault) : undefined;
   const readiness = async (): Promise<Readiness> => {
-    const [reachable, answering] = await Promise.all([store.ping(), cluster.ping()]);
+    // Vault counts only while an entry uses it: an installation that names one but has no such entry serves without it.
+    const needsVault = broker.catalog.catalog().offerings.some((offering) => offering.plans.some(usesVault));
+    const [reachable, answering, sealed] = await Promise.all([store.ping(), cluster.ping(), needsVault && vault ? vault.health() : undefined]);
     const checks = {
       catalog: config.synced() ? 'synced' : 'not synced',
       stateStore: reachable.ok ? 'reachable' : reachable.error.message,
       cluster: answering.ok ? 'reachable' : answering.error.message,
+      ...(needsVault ? { vault: vault === undefined ? 'not configured (--vault-address)' : sealed?.ok !== false ? 'reachable' : sealed.error.message } : {}),
     };
-    return { ready: config.synced() && reachable.ok && answering.ok, checks };
+    return { ready: config.synced() && reachable.ok && answering.ok && sealed?.ok !== false, checks };
   };
   const app = createApp(broker, { auth: options.auth, bodyLimitBytes: options.bodyLimitBytes }, readiness, logger, metrics);
   const server = await listen(app.callback(), options.host, options.port);
@@ -138,5 +144,6 @@ async function shutdown(server: Server, container: Container, graceMs: number, l
   await kindDiscovery(container).stop?.();
   await accessReview(container).stop?.();
   await container.get<StateStore>(T.StateStore).close();
+  if (container.isBound(T.Vault)) container.get<Vault & { close?: () => void }>(T.Vault).close?.();
   logger.info('stopped');
 }

@@ -12,6 +12,7 @@ import { untilSignalled } from './lifecycle.js';
 import { listenFailure } from './listen-failure.js';
 import { brokerOptions } from './options.js';
 import { startBroker } from './run-broker.js';
+import { vaultModules } from './vault-options.js';
 
 export const SERVE_HELP = `Usage: mesitis serve [flags]
 
@@ -42,6 +43,10 @@ Flags:
                          MESITIS_GENERATION_KEY_SECRET)
   --helm-binary PATH     the helm (4) that Helm-chart offerings run (default \`helm\` on PATH,
                          or MESITIS_HELM; the image has one in /usr/local/bin)
+  --vault-address URL    the Vault that CredentialFromVault entries use (or MESITIS_VAULT_ADDR); also
+                         --vault-ca-file, --vault-namespace, --vault-auth kubernetes|token,
+                         --vault-role, --vault-auth-mount, --vault-token-file and their
+                         MESITIS_VAULT_* variables (see docs/configuration.md, Vault)
   -h, --help             this text`;
 
 const fail = (message: string, code: number): number => {
@@ -78,6 +83,7 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
   ];
   let broker;
   try {
+    modules.push(...await vaultModules(options.vault));
     broker = await startBroker(options, modules, logger);
   } catch (error) {
     return fail(listenFailure(error, options) ?? (error as Error).message, 1);

@@ -26,4 +26,6 @@ export const TOKENS = {
   Reconciler: Symbol.for('mesitis/OperationReconciler'),
   BindingReconciler: Symbol.for('mesitis/BindingReconciler'),
   Metrics: Symbol.for('mesitis/Metrics'),
+  /** Bound only when the installation names a Vault. */
+  Vault: Symbol.for('mesitis/Vault'),
 } as const;

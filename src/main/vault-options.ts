@@ -1,15 +1,19 @@
 /**
  * How the broker reaches Vault, from flags and environment (flags win): an
- * installation either names a Vault address or uses none. Not wired into
- * `serve` yet: the first entry that uses Vault will need it (issue 15).
+ * installation either names a Vault address or uses none (then entries that
+ * use Vault are refused at bind, saying so).
  *
  * Auth is Kubernetes auth by default (a role, and the projected
  * ServiceAccount token the chart mounts), or a token read from a file
  * (--vault-auth token), e.g. a Secret mounted into the Pod.
  */
 import { readFile } from 'node:fs/promises';
-import type { VaultSettings } from '../adapters/vault/http-vault.js';
-import { UsageError } from './options.js';
+import { ContainerModule } from 'inversify';
+import { HttpVault, type VaultSettings } from '../adapters/vault/http-vault.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { Vault } from '../application/ports/vault.js';
+import { TOKENS as T } from './tokens.js';
+import { UsageError } from './usage-error.js';
 
 export const VAULT_FLAGS = {
   'vault-address': { type: 'string' },
@@ -67,4 +71,17 @@ export async function vaultSettings(options: VaultOptions): Promise<VaultSetting
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     auth: auth.method === 'kubernetes' ? auth : { method: 'token', readToken: () => readFile(auth.tokenFile, 'utf8') },
   };
+}
+
+/** Vault, for installations that name one: HttpVault in serve and dev, a MemoryVault or a test server's in tests. */
+export const vaultModule = (make: (logger: Logger) => Vault) =>
+  new ContainerModule(({ bind }) => {
+    bind(T.Vault).toResolvedValue((logger: Logger) => make(logger), [T.Logger]).inSingletonScope();
+  });
+
+/** The container module of the Vault `options` name, [] when they name none; the CA bundle is read now (a bad path fails at startup). */
+export async function vaultModules(options: VaultOptions | undefined): Promise<ContainerModule[]> {
+  if (options === undefined) return [];
+  const settings = await vaultSettings(options);
+  return [vaultModule((logger) => new HttpVault(settings, logger))];
 }

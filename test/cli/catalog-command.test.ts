@@ -31,7 +31,7 @@ describe('mesitis catalog', () => {
     expect(code).to.equal(0);
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).to.match(/^SERVICE\s+PLAN\s+PLAN-ID\s+DESCRIPTION$/);
-    expect(lines.slice(1).map((line) => line.split(/\s{3,}/)[1])).to.have.members([EXAMPLE.apiPlan, 'api-api-service-2', EXAMPLE.timePlan, EXAMPLE.weatherPlan, EXAMPLE.ownPostgresPlan, 'data-kv-store-1']);
+    expect(lines.slice(1).map((line) => line.split(/\s{3,}/)[1])).to.have.members([EXAMPLE.apiPlan, 'api-api-service-2', EXAMPLE.timePlan, EXAMPLE.weatherPlan, EXAMPLE.ownPostgresPlan, 'data-kv-store-1', 'data-queue-1', 'data-queue-2', 'security-mtls-gateway-1']);
     expect(out).not.to.contain(EXAMPLE.weatherV2Plan);
     const planColumn = lines[0]!.indexOf('PLAN ');
     expect(lines.slice(1).every((line) => line.indexOf(line.split(/\s{3,}/)[1]!) === planColumn)).to.equal(true);
@@ -48,7 +48,7 @@ describe('mesitis catalog', () => {
     const { code, out } = await run(runCatalog, ['-n', 'client-ns', '-o', 'json'], broker);
     expect(code).to.equal(0);
     const document = JSON.parse(out) as { services: { name: string; plans: { id: string }[] }[] };
-    expect(document.services.map((service) => service.name)).to.have.members(['api-api-service', 'platform-time-service', 'weather-forecast-api', 'data-own-postgres', 'data-kv-store']);
+    expect(document.services.map((service) => service.name)).to.have.members(['api-api-service', 'platform-time-service', 'weather-forecast-api', 'data-own-postgres', 'data-kv-store', 'data-queue', 'security-mtls-gateway']);
     expect(document.services.flatMap((service) => service.plans.map((plan) => plan.id))).to.include(EXAMPLE.weatherPlanId);
   });
 

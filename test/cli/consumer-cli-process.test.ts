@@ -39,7 +39,7 @@ describe('mesitis consumer verbs as a process', function () {
     const env = { MESITIS_URL: broker.url };
     const catalog = await mesitis(env, 'catalog', '-n', 'client-ns', '-o', 'json');
     expect(catalog.code).to.equal(0);
-    expect((JSON.parse(catalog.stdout) as { services: unknown[] }).services).to.have.length(5);
+    expect((JSON.parse(catalog.stdout) as { services: unknown[] }).services).to.have.length(7);
     const missing = await mesitis(env, 'status', 'nope', '-n', 'client-ns');
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.equal('mesitis status: 404 Not Found: instance nope does not exist\n');

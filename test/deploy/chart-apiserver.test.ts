@@ -29,7 +29,10 @@ describe('Helm chart on a real kube-apiserver', function () {
 
   for (const [label, values] of [
     ['default values', {}],
-    ['Redis, a bearer token, two target namespaces, two replicas', { replicaCount: 2, redis: { url: 'redis://redis:6379', password: 'example-redis-password', tls: true, db: 1 }, credentials: { token: 'example-token' } }],
+    ['Redis, a bearer token, Vault, two target namespaces, two replicas', {
+      replicaCount: 2, redis: { url: 'redis://redis:6379', password: 'example-redis-password', tls: true, db: 1 }, credentials: { token: 'example-token' },
+      vault: { address: 'https://vault.example.com:8200', caConfigMap: 'vault-ca', auth: { role: 'mesitis-broker', audience: 'vault.example.com' } },
+    }],
   ] as const) {
     it(`accepts every object rendered with ${label}, storing each field as rendered`, async function () {
       const release = `chart-${suffix()}`;

@@ -22,6 +22,7 @@ const FULL_VALUES = {
   targetNamespaces: ['api-ns', 'batch-ns', 'api-ns'],
   redis: { url: 'redis://redis.provider-ns.svc.cluster.local:6379', password: 'example-redis-password', tls: true, db: 3, prefix: 'team-a:' },
   credentials: { token: 'example-bearer-token' },
+  vault: { address: 'https://vault.example.com:8200', namespace: 'team-a', caConfigMap: 'vault-ca', auth: { role: 'mesitis-broker', audience: 'vault.example.com' } },
 };
 
 type Container = {
@@ -57,7 +58,7 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
 
   describe('the Deployment', function () {
     it('runs `mesitis serve` with flags and environment variables the broker knows', async function () {
-      const options = await readFile(join(REPO, 'src/main/options.ts'), 'utf8');
+      const options = (await Promise.all(['options.ts', 'vault-options.ts'].map((file) => readFile(join(REPO, 'src/main', file), 'utf8')))).join('\n');
       for (const objects of [defaults, full]) {
         const { args, env: vars } = container(objects);
         expect(args[0]).to.equal('serve');
@@ -110,6 +111,27 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
       const data = secret?.['data'] as Record<string, string> | undefined;
       expect(Buffer.from(data?.[ref!.key] ?? '', 'base64').toString()).to.equal(FULL_VALUES.redis.password);
       expect(JSON.stringify(container(full).env)).not.to.include(FULL_VALUES.redis.password);
+    });
+
+    it('uses no Vault by default; given an address, passes it, its CA and namespace, and a projected token with the audience asked', async function () {
+      expect(container(defaults).env.map((e) => e.name).filter((name) => name.startsWith('MESITIS_VAULT_'))).to.deep.equal([]);
+      const value = (name: string) => env(full, name)?.value;
+      expect([value('MESITIS_VAULT_ADDR'), value('MESITIS_VAULT_AUTH'), value('MESITIS_VAULT_ROLE'), value('MESITIS_VAULT_NAMESPACE')])
+        .to.deep.equal(['https://vault.example.com:8200', 'kubernetes', 'mesitis-broker', 'team-a']);
+      type Volume = { name: string; projected?: { sources: { serviceAccountToken: Record<string, unknown> }[] }; secret?: { secretName: string }; configMap?: { name: string } };
+      type Mount = { name: string; mountPath: string };
+      const pod = (objects: KubernetesManifest[]) => podSpec(objects) as unknown as { volumes: Volume[]; containers: { volumeMounts: Mount[] }[] };
+      const mountOf = (objects: KubernetesManifest[], name: string) => pod(objects).containers[0]!.volumeMounts.find((mount) => mount.name === name)?.mountPath;
+      const token = pod(full).volumes.find((volume) => volume.name === 'vault-token');
+      expect(token?.projected?.sources[0]?.serviceAccountToken).to.deep.equal({ path: 'token', audience: 'vault.example.com', expirationSeconds: 3600 });
+      expect(`${mountOf(full, 'vault-token')}/token`).to.equal(value('MESITIS_VAULT_TOKEN_FILE'));
+      expect(pod(full).volumes.find((volume) => volume.name === 'vault-ca')?.configMap?.name).to.equal('vault-ca');
+      expect(value('MESITIS_VAULT_CACERT')).to.equal(`${mountOf(full, 'vault-ca')}/ca.crt`);
+
+      const withToken = await helmTemplate(MESITIS_CHART_DIR, { namespace: NS, values: { vault: { address: 'http://vault:8200', auth: { method: 'token', tokenSecret: 'vault-token' } } } });
+      expect(pod(withToken).volumes.find((volume) => volume.name === 'vault-token')?.secret?.secretName).to.equal('vault-token');
+      expect(env(withToken, 'MESITIS_VAULT_AUTH')?.value).to.equal('token');
+      expect(env(withToken, 'MESITIS_VAULT_ROLE')).to.equal(undefined);
     });
 
     it('is reached through a Service selecting its pods', function () {
@@ -213,6 +235,12 @@ describe('Helm chart (deploy/helm/mesitis)', function () {
       expect(await refusal({ targetKinds: [{ apiGroup: 'apps', resources: ['deployments/scale'] }] })).to.include('is not a resource name');
       expect(await refusal({ targetKinds: [{ resources: ['pods'] }] })).to.include('targetKinds[0].apiGroup is required');
       expect(await refusal({ targetKinds: [{ apiGroup: '', resources: ['pods'] }, { apiGroup: 'apps', resources: [] }] })).to.include('targetKinds[1].resources must list at least one resource');
+    });
+
+    it('a Vault address without what its login needs, or with an unknown login method (the broker would refuse to start)', async function () {
+      expect(await refusal({ vault: { address: 'http://vault:8200' } })).to.include('vault.auth.role is required');
+      expect(await refusal({ vault: { address: 'http://vault:8200', auth: { method: 'token' } } })).to.include('vault.auth.tokenSecret is required');
+      expect(await refusal({ vault: { address: 'http://vault:8200', auth: { method: 'approle' } } })).to.include('vault.auth.method must be kubernetes or token');
     });
   });
 

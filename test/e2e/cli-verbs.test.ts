@@ -62,6 +62,7 @@ describe('mesitis command line', function () {
     expect(outcome.code).to.equal(0);
     expect(outcome.stdout).to.contain('0 problems');
     expect(outcome.stdout).to.contain('ok       wrapped-entry-api-api-service');
+    expect(outcome.stdout).to.contain('ok       wrapped-entry-data-queue -> plan data-queue-1');
   });
 
   it('validate: exit 1 naming the ConfigMap and the field at fault, the rest still accepted', async () => {
@@ -71,7 +72,7 @@ describe('mesitis command line', function () {
       const outcome = await mesitis('validate', 'examples', dir);
       expect(outcome.code).to.equal(1);
       expect(outcome.stdout).to.match(/problem +broken-entry \(provisiondata\.url\)/);
-      expect(outcome.stdout).to.contain('7 entries accepted');
+      expect(outcome.stdout).to.contain('10 entries accepted');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -136,9 +137,9 @@ data: { wrapped-resource: '{"apiVersion": "v1", "kind": "ConfigMap", "metadata":
         plans = catalog.services.flatMap((service) => service.plans);
       });
       expect(outcome.stderr).to.not.contain('cannot be read');
-      expect(plans).to.have.length(7);
+      expect(plans).to.have.length(10);
       expect(outcome.stdout).to.contain(`fake cluster loaded from ${join(REPO_ROOT, 'examples')}`);
-      expect(outcome.stdout).to.contain('catalog: 7 entries served, none refused');
+      expect(outcome.stdout).to.contain('catalog: 10 entries served, none refused');
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
@@ -149,7 +150,7 @@ data: { wrapped-resource: '{"apiVersion": "v1", "kind": "ConfigMap", "metadata":
     try {
       writeFileSync(join(dir, 'broken.yaml'), brokenEntry);
       const outcome = await devIn(REPO_ROOT, ['--manifests', 'examples', '--manifests', dir], async () => {});
-      expect(outcome.stdout).to.match(/catalog: 7 entries served, 1 entry REFUSED: curl -s http:\/\/127\.0\.0\.1:\d+\/admin\/catalog\/problems says why/);
+      expect(outcome.stdout).to.match(/catalog: 10 entries served, 1 entry REFUSED: curl -s http:\/\/127\.0\.0\.1:\d+\/admin\/catalog\/problems says why/);
       expect(outcome.stdout).to.contain('fake cluster loaded from examples, ');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -152,10 +152,12 @@ describe('README kubectl install, pasted into a shell against a real kube-apiser
     expect(image).to.equal('registry.example.com/mesitis:0.1.0');
     const configMaps = (await kubectl('-n', 'provider-ns', 'get', 'configmaps', '-l', 'mesitis/kind', '-o', 'name')).trim().split('\n').sort();
     expect(configMaps).to.deep.equal([
+      'configmap/queue-chart', // mesitis/kind: helm-chart
       'configmap/wrapped-api-service-config', 'configmap/wrapped-api-service-deployment', 'configmap/wrapped-api-service-service',
       'configmap/wrapped-api-service-v2-deployment', 'configmap/wrapped-api-service-v2-service', 'configmap/wrapped-api-service-v2-settings',
       'configmap/wrapped-entry-api-api-service', 'configmap/wrapped-entry-api-api-service-v2', 'configmap/wrapped-entry-data-kv-store',
-      'configmap/wrapped-entry-data-own-postgres', 'configmap/wrapped-entry-platform-time-service',
+      'configmap/wrapped-entry-data-own-postgres', 'configmap/wrapped-entry-data-queue', 'configmap/wrapped-entry-data-queue-v2',
+      'configmap/wrapped-entry-platform-time-service', 'configmap/wrapped-entry-security-mtls-gateway',
       'configmap/wrapped-entry-weather-forecast-v1', 'configmap/wrapped-entry-weather-forecast-v2',
       'configmap/wrapped-kv-store-secret', 'configmap/wrapped-kv-store-service', 'configmap/wrapped-kv-store-statefulset',
       'configmap/wrapped-own-postgres-deployment', 'configmap/wrapped-own-postgres-secret', 'configmap/wrapped-own-postgres-service',

@@ -94,7 +94,7 @@ describe('mesitis serve on the test cluster, with the chart\'s least-privilege R
   });
 
   it('serves the examples\' catalog, and only to callers with the credentials', async () => {
-    expect(await catalogNames()).to.deep.equal(['api-api-service', 'data-kv-store', 'data-own-postgres', 'platform-time-service', 'weather-forecast-api']);
+    expect(await catalogNames()).to.deep.equal(['api-api-service', 'data-kv-store', 'data-own-postgres', 'data-queue', 'platform-time-service', 'security-mtls-gateway', 'weather-forecast-api']);
     expect((await osb(broker.url, 'GET', '/v2/catalog')).status).to.equal(401);
     expect((await fetch(`${broker.url}/readyz`)).status).to.equal(200);
   });

@@ -11,7 +11,9 @@ import { MemoryStateStore } from '../../src/adapters/memory/memory-state-store.j
 import type { AuthSettings } from '../../src/adapters/http/auth.js';
 import { DEFAULT_SETTINGS, type BrokerSettings } from '../../src/application/settings.js';
 import type { KubeObject } from '../../src/domain/kube-object.js';
+import type { Vault } from '../../src/application/ports/vault.js';
 import { memoryClusterModule } from '../../src/main/adapter-modules.js';
+import { vaultModule } from '../../src/main/vault-options.js';
 import { startBroker, type RunningBroker } from '../../src/main/run-broker.js';
 import { TOKENS } from '../../src/main/tokens.js';
 
@@ -36,6 +38,8 @@ export interface MemoryBrokerOptions {
   readonly bodyLimitBytes?: number;
   /** The helm binary Helm-chart offerings render with (test/support/helm.ts buildHelm); default `helm` on PATH. */
   readonly helmBinary?: string;
+  /** The Vault CredentialFromVault entries use (a MemoryVault, or HttpVault to a test server); absent: none. */
+  readonly vault?: Vault;
 }
 
 export async function startMemoryBroker(options: MemoryBrokerOptions = {}): Promise<MemoryBroker> {
@@ -53,7 +57,7 @@ export async function startMemoryBroker(options: MemoryBrokerOptions = {}): Prom
       host: '127.0.0.1', port: 0, auth: options.auth ?? {}, bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024, shutdownGraceMs: 2000,
       settings: { ...DEFAULT_SETTINGS, readinessPollMs: 10, lockWaitMs: 2000, ...options.settings },
     },
-    [memoryClusterModule(cluster, BROKER_NAMESPACE, undefined, options.helmBinary), stateModule],
+    [memoryClusterModule(cluster, BROKER_NAMESPACE, undefined, options.helmBinary), stateModule, ...(options.vault ? [vaultModule(() => options.vault!)] : [])],
     logger,
   );
   return { url: broker.url, cluster, store, broker, logs, stop: () => broker.stop() };

@@ -10,7 +10,7 @@
  * its credentials).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -67,17 +67,57 @@ function chartArguments(chart: ChartSource, dir: string): { positional: string; 
   }
 }
 
+/** Working directories are named after the broker process, so that a later one can tell them apart. */
+const WORK_DIR_PREFIX = 'mesitis-helm-';
+const ownedBy = (name: string): number | undefined => {
+  const pid = /^mesitis-helm-(\d+)-/.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+};
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class HelmCommand {
+  private swept: Promise<void> | undefined;
+
   constructor(private readonly options: HelmCommandOptions) {}
 
   async run(call: HelmCall): Promise<HelmOutcome> {
-    const dir = await mkdtemp(join(this.options.workDir ?? tmpdir(), 'mesitis-helm-'));
+    this.swept ??= this.sweepAbandoned();
+    await this.swept;
+    const dir = await mkdtemp(join(this.workDir, `${WORK_DIR_PREFIX}${process.pid}-`));
     try {
       const prepared = await this.prepare(call, dir);
       if (!prepared.ok) return prepared;
       return await this.exec(prepared.args, dir, call.timeoutMs);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private get workDir(): string {
+    return this.options.workDir ?? tmpdir();
+  }
+
+  /**
+   * Removes the working directories of broker processes that are gone: a
+   * broker killed during a helm call (kill -9, or SIGTERM mid-call) leaves
+   * its directory, with a kubeconfig holding the broker's token and the
+   * release's values, which may hold generated secrets. Directories of
+   * live processes (another replica on the same node) are theirs.
+   */
+  private async sweepAbandoned(): Promise<void> {
+    const names = await readdir(this.workDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = ownedBy(name);
+      if (pid === undefined || pid === process.pid || isAlive(pid)) continue;
+      await rm(join(this.workDir, name), { recursive: true, force: true }).catch(() => undefined);
     }
   }
 

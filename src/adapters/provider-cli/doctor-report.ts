@@ -3,7 +3,7 @@
  * one JSON document for scripts, and a line per repair step. Hints say what
  * to do about each kind, and which kind --fix leaves alone.
  */
-import type { DriftReport } from '../../application/use-cases/find-drift.js';
+import { isClean, type DriftReport } from '../../application/use-cases/find-drift.js';
 import type { RepairProgress } from '../../application/use-cases/repair-drift.js';
 import { describeRef, type ObjectRef } from '../../domain/kube-object.js';
 import { table } from '../cli/output.js';
@@ -18,6 +18,8 @@ export function driftTable(report: DriftReport): string {
       `${m.missing.map(describeRef).join(', ')} ${m.missing.length === 1 ? 'is' : 'are'} not in the cluster`]),
     ...report.stuck.map((s) => ['stuck', `instance ${s.instanceId}`, s.status,
       `${s.operation} started ${s.startedAt} owes "${s.work}" and no broker holds its lock`]),
+    ...report.leases.map((l) => ['lease', `binding ${l.bindingId} of instance ${l.instanceId}`, 'unbinding',
+      `Vault lease ${l.leaseId} is still open (until ${l.expireTime})`]),
   ];
   return table(['DRIFT', 'WHAT', 'STATE', 'DETAIL'], rows);
 }
@@ -29,6 +31,7 @@ export function summary(report: DriftReport): string {
     report.orphans.length > 0 ? plural(report.orphans.length, 'orphan object') : '',
     report.missing.length > 0 ? plural(report.missing.length, 'instance') + ' with missing objects' : '',
     report.stuck.length > 0 ? plural(report.stuck.length, 'stuck operation') : '',
+    report.leases.length > 0 ? plural(report.leases.length, 'open Vault lease') + ' of removed bindings' : '',
   ].filter((part) => part !== '');
   return found.length === 0 ? `no drift (${scope})` : `drift: ${found.join(', ')} (${scope})`;
 }
@@ -40,6 +43,10 @@ export function hints(report: DriftReport, fixed: boolean): string[] {
   if (!fixed && report.orphans.some((o) => o.removable)) lines.push('orphan objects: `mesitis doctor --fix` deletes those with an instance label');
   if (report.orphans.some((o) => !o.removable)) lines.push('orphan objects without an instance label are never deleted by the doctor: check who made them');
   if (report.stuck.length > 0 && fixed) lines.push('operations still stuck: see the broker log and `mesitis doctor --log-level debug` for why they could not finish');
+  if (report.leases.length > 0) {
+    lines.push('open Vault leases: the broker\'s binding reconciler revokes them once Vault lets it (see the broker log); '
+      + 'or revoke them yourself (`vault lease revoke LEASE_ID`), then the broker forgets the binding');
+  }
   if (report.missing.length > 0) {
     lines.push('instances with missing objects are not repaired (their records pin what was provisioned): '
       + 'ask the platform of each consumer namespace to deprovision and provision again, or recreate the objects by hand');
@@ -50,10 +57,11 @@ export function hints(report: DriftReport, fixed: boolean): string[] {
 export function driftJson(report: DriftReport): unknown {
   const ref = (r: ObjectRef) => ({ kind: r.kind, namespace: r.namespace, name: r.name, ...(r.uid !== undefined ? { uid: r.uid } : {}) });
   return {
-    clean: report.orphans.length === 0 && report.missing.length === 0 && report.stuck.length === 0,
+    clean: isClean(report),
     orphans: report.orphans.map((o) => ({ ...ref(o.ref), offering: o.offering, removable: o.removable, ...(o.instanceLabel !== undefined ? { instanceLabel: o.instanceLabel } : {}) })),
     missing: report.missing.map((m) => ({ instanceId: m.instanceId, status: m.status, consumerNamespace: m.consumerNamespace, objects: m.missing.map(ref) })),
     stuck: report.stuck.map((s) => ({ ...s })),
+    leases: report.leases.map((l) => ({ ...l })),
     scanned: report.scanned,
   };
 }

@@ -5,7 +5,8 @@
  * the binding (and removes it) or has started first (and the bind is
  * refused): no binding record can outlive its instance. An entry whose
  * bindings have objects of their own is bound by bind-with-objects.ts,
- * asynchronously when those objects need time to become ready.
+ * asynchronously when those objects need time to become ready; one whose
+ * bindings each take a Vault lease by bind-with-lease.ts.
  */
 import { isBinding } from '../../domain/binding-lifecycle.js';
 import { hasBindingObjects, hasOwnCredentials, type CatalogEntry } from '../../domain/catalog-entry.js';

@@ -8,7 +8,10 @@
  *   missing an instance `ready` or `starting` whose recorded object is not in
  *           the cluster (absent, or replaced: another uid under its name);
  *   stuck   a record that still owes work (pendingWork) whose lock nobody
- *           holds: no broker is finishing it.
+ *           holds: no broker is finishing it;
+ *   lease   a binding the platform let go (unbinding) whose Vault lease is
+ *           still open: its revocation has not succeeded yet (only when the
+ *           doctor is given the broker's Vault).
  *
  * Objects are listed before the records they are judged against: a record
  * is written before its objects are created, so an object seen in the
@@ -38,6 +41,7 @@ import { ok, type Result } from '../../domain/result.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { ClusterApi } from '../ports/cluster-api.js';
 import type { StateStore } from '../ports/state-store.js';
+import type { Vault } from '../ports/vault.js';
 
 export interface OrphanObject {
   /** With the uid listed, so a removal deletes that very object and nothing put under its name since. */
@@ -63,15 +67,25 @@ export interface StuckOperation {
   readonly startedAt: string;
 }
 
+/** A Vault lease still open for a binding being removed. */
+export interface OpenLease {
+  readonly instanceId: string;
+  readonly bindingId: string;
+  readonly leaseId: string;
+  /** When Vault ends it on its own. */
+  readonly expireTime: string;
+}
+
 export interface DriftReport {
   readonly orphans: readonly OrphanObject[];
   readonly missing: readonly MissingObjects[];
   readonly stuck: readonly StuckOperation[];
+  readonly leases: readonly OpenLease[];
   readonly scanned: { readonly namespaces: readonly string[]; readonly records: number; readonly objects: number };
 }
 
 export const isClean = (report: DriftReport): boolean =>
-  report.orphans.length === 0 && report.missing.length === 0 && report.stuck.length === 0;
+  report.orphans.length === 0 && report.missing.length === 0 && report.stuck.length === 0 && report.leases.length === 0;
 
 /** Held only for the instant it takes to learn that nobody else holds it. */
 const PROBE_LOCK_TTL_MS = 5_000;
@@ -113,6 +127,8 @@ export class FindDrift {
     private readonly cluster: ClusterApi,
     private readonly store: StateStore,
     private readonly catalog: CatalogService,
+    /** The broker's Vault, to look up the leases of bindings being removed; absent: not checked. */
+    private readonly vault?: Vault,
   ) {}
 
   async execute(): Promise<Result<DriftReport>> {
@@ -126,10 +142,13 @@ export class FindDrift {
     if (!missing.ok) return missing;
     const stuck = await this.findStuck(records.value);
     if (!stuck.ok) return stuck;
+    const leases = await this.findOpenLeases(records.value);
+    if (!leases.ok) return leases;
     return ok({
       orphans: this.findOrphans(records.value, listed.value),
       missing: missing.value,
       stuck: stuck.value,
+      leases: leases.value,
       scanned: { namespaces: [...places.keys()].sort(), records: records.value.length, objects: listed.value.length },
     });
   }
@@ -175,6 +194,23 @@ export class FindDrift {
         if (present === undefined || (ref.uid !== undefined && present.uid !== ref.uid)) missing.push(ref);
       }
       if (missing.length > 0) found.push({ instanceId: record.id, status: record.status, consumerNamespace: record.consumerNamespace, missing });
+    }
+    return ok(found);
+  }
+
+  /** Leases Vault still holds for bindings being removed (a revocation that has not succeeded yet). */
+  private async findOpenLeases(records: readonly InstanceRecord[]): Promise<Result<OpenLease[]>> {
+    if (this.vault === undefined) return ok([]);
+    const found: OpenLease[] = [];
+    for (const record of records) {
+      const bindings = await this.store.listBindings(record.id);
+      if (!bindings.ok) return bindings;
+      for (const binding of bindings.value) {
+        if (binding.lease === undefined || binding.status !== 'unbinding') continue;
+        const lease = await this.vault.lookupLease(binding.lease);
+        if (!lease.ok) return lease;
+        if (lease.value !== 'absent') found.push({ instanceId: record.id, bindingId: binding.id, leaseId: binding.lease, expireTime: lease.value.expireTime.toISOString() });
+      }
     }
     return ok(found);
   }

@@ -1,9 +1,10 @@
 /**
  * Unbind: remove exactly what the bind made (its objects, by uid; its Vault
- * lease, revoked) and forget
- * the binding. Under the instance lock, like bind, so the two never
- * interleave: an unbind that arrives while a bind job creates objects waits
- * for it, then removes what it made (the net effect of halting it). A
+ * lease, revoked) and forget the binding. Under the instance lock, like
+ * bind, so the two never interleave: an unbind that arrives while a bind job
+ * creates objects waits for it, then removes what it made (the net effect of
+ * halting it). A lease Vault would not revoke keeps the binding `unbinding`
+ * (503) until the platform's retry or the reconciler gets it revoked. A
  * binding the broker revoked when it expired answers 200 too: the platform
  * still holds it and must be able to let it go.
  *

@@ -118,6 +118,14 @@ export class FakeHelmReleases implements HelmReleases {
     return ok(render(spec));
   }
 
+  /** What a helm killed mid-upgrade leaves: the target's objects applied, its revision pending-upgrade, the previous one still deployed. */
+  async cutOffUpgrade(ref: ReleaseRef, values: Readonly<Record<string, unknown>>): Promise<void> {
+    const history = this.releases.get(key(ref))!;
+    const objects = render({ ...ref, values });
+    await this.apply(objects);
+    history.push({ revision: history.at(-1)!.revision + 1, state: 'pending-upgrade', values, objects });
+  }
+
   /** The values the serving revision was made with. */
   servingValues(ref: ReleaseRef): Readonly<Record<string, unknown>> | undefined {
     return this.releases.get(key(ref))?.filter((r) => r.state === 'deployed').at(-1)?.values;

@@ -214,6 +214,27 @@ describe('application: Helm chart instances', () => {
     expect(broker.helm.servingValues(REF)).to.deep.include({ image: 'db:2' });
   });
 
+  it('rolls back an upgrade a crash cut off when the update cannot be finished: no release is left pending', async () => {
+    const broker = setUp();
+    await provisioned(broker);
+    const ready = (await stored(broker))!;
+    // The broker died while helm upgraded (revision 2 pending-upgrade), and the target entry changed before anyone resumed.
+    await broker.helm.cutOffUpgrade(REF, { image: 'db:2', replicas: 1 });
+    const { revision } = valueOf(await broker.store.getInstance('instance-1'))!;
+    valueOf(await broker.store.updateInstance({
+      ...ready, status: 'updating', operation: { id: 'op-dead', type: 'update', state: 'in progress', startedAt: '2024-05-01T11:59:00.000Z' },
+      update: {
+        target: { planId: V2_PLAN, entrySource: 'entry-db-v2', maintenanceVersion: 'no longer in the catalog', parameters: {} },
+        previous: { planId: V1_PLAN, entrySource: 'entry-db-v1', parameters: {}, objects: ready.objects, ...(ready.pinned ? { pinned: ready.pinned } : {}) },
+      },
+    }, revision));
+    valueOf(await broker.reconciler.reconcileOnce());
+    expect(await stored(broker)).to.deep.include({ status: 'ready', planId: V1_PLAN, release: { ...REF, revision: 1 } });
+    expect((await stored(broker))?.operation.state).to.equal('failed');
+    expect(await releases(broker)).to.deep.equal([`${RELEASE} 3 deployed`]);
+    expect(broker.helm.servingValues(REF)).to.deep.include({ image: 'db:1' });
+  });
+
   describe('an install a crash interrupted', () => {
     const interrupted = (status: InstanceRecord['status'], type: 'provision' | 'deprovision'): InstanceRecord => instanceRecord({
       serviceId: SERVICE, planId: V1_PLAN, entrySource: 'entry-db-v1', consumerNamespace: CLIENT_NS, parameters: {}, status, objects: [], release: REF,

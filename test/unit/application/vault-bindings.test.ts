@@ -139,6 +139,20 @@ describe('application/Vault lease per binding', () => {
     expect(vault.openLeases()).to.deep.equal([]);
   });
 
+  it('an asynchronous unbind while Vault is sealed is accepted, polled as in progress, and done once the lease is revoked', async () => {
+    const { broker, vault } = await leasing();
+    bound(await broker.bind.execute(bindRequest()));
+    vault.setOutage('unreachable');
+    const accepted = valueOf(await broker.unbind.execute({ ...unbindRequest(), acceptsIncomplete: true }));
+    expect(accepted.outcome).to.equal('accepted');
+    const poll = () => broker.lastBindingOperation.execute({ instanceId: 'instance-1', bindingId: 'binding-1', caller: {} });
+    expect(valueOf(await poll()).state).to.equal('in progress');
+    expect(vault.openLeases()).to.have.length(1);
+    vault.setOutage(undefined);
+    expect(errorOf(await poll()).kind, 'revoked and forgotten: Gone').to.equal('Gone');
+    expect(vault.openLeases()).to.deep.equal([]);
+  });
+
   it('an expiry whose revocation fails is retried on the next pass', async () => {
     const { broker, vault } = await leasing(leaseEntry({ bindingLifetime: { lifetimeMs: 60_000 } }));
     bound(await broker.bind.execute(bindRequest()));
@@ -168,11 +182,27 @@ describe('application/Vault lease per binding', () => {
     expect(fetched.metadata?.expires_at).to.equal('2024-05-01T13:00:00Z');
   });
 
-  it('an identical bind again is refused without taking another lease', async () => {
+  it('an identical bind again answers a new certificate under a new lease, the old one revoked: one lease per binding', async () => {
+    const { broker, vault } = await leasing();
+    const first = bound(await broker.bind.execute(bindRequest()));
+    const [old] = vault.openLeases();
+    const again = bound(await broker.bind.execute(bindRequest()));
+    expect(again.outcome).to.equal('exists');
+    expect(again.credentials['certificate']).to.be.a('string').and.not.equal(first.credentials['certificate']);
+    const lease = valueOf(await broker.store.getBinding('instance-1', 'binding-1'))?.lease;
+    expect(vault.openLeases()).to.deep.equal([lease]).and.not.include(old);
+    expect(errorOf(await broker.bind.execute(bindRequest({ parameters: { other: 1 } }))).kind).to.equal('Conflict');
+  });
+
+  it('an identical bind again while Vault is sealed changes nothing: the record keeps its lease, still open', async () => {
     const { broker, vault } = await leasing();
     bound(await broker.bind.execute(bindRequest()));
-    expect(errorOf(await broker.bind.execute(bindRequest())).kind).to.equal('Conflict');
-    expect(vault.openLeases()).to.have.length(1);
+    const [old] = vault.openLeases();
+    vault.setOutage('sealed');
+    expect(errorOf(await broker.bind.execute(bindRequest())).kind).to.equal('Unavailable');
+    vault.setOutage(undefined);
+    expect(valueOf(await broker.store.getBinding('instance-1', 'binding-1'))?.lease).to.equal(old);
+    expect(vault.openLeases()).to.deep.equal([old]);
   });
 
   it('an installation without Vault refuses the bind and says how to configure it', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { checkEntry, deriveServiceId, describeProblem, mayUse, planName, serviceName } from '../../../src/domain/catalog-entry.js';
+import { checkEntry, deriveServiceId, type CatalogEntry, describeProblem, mayUse, planName, serviceName } from '../../../src/domain/catalog-entry.js';
 import { CLIENT_NS, OTHER_NS, dedicatedEntry, urlEntry } from '../builders.js';
 
 describe('domain/catalog-entry', () => {
@@ -7,6 +7,18 @@ describe('domain/catalog-entry', () => {
     it('finds nothing wrong with a valid entry', () => {
       expect(checkEntry(urlEntry())).to.deep.equal([]);
       expect(checkEntry(dedicatedEntry())).to.deep.equal([]);
+    });
+
+    it('refuses Vault paths and lease bodies a caller could steer, a .. segment, and a lease combined with binding objects', () => {
+      const fieldsOf = (credentials: CatalogEntry['credentials'], entry = urlEntry({ credentials })) => checkEntry({ ...entry, credentials }).map((p) => p.field);
+      expect(fieldsOf({ kind: 'FromVault', mount: 'secret', path: 'teams/{{ consumer.namespace }}/db' })).to.deep.equal([]);
+      expect(fieldsOf({ kind: 'FromVault', mount: 'secret', path: 'teams/{{ parameters.team }}' })).to.deep.equal(['credentialdata.path']);
+      expect(fieldsOf({ kind: 'FromVault', mount: 'secret', path: 'a/../b' })).to.deep.equal(['credentialdata.path']);
+      expect(fieldsOf({ kind: 'FromVaultLease', path: 'pki/issue/{{ instance.id }}' })).to.deep.equal(['credentialdata.path']);
+      expect(fieldsOf({ kind: 'FromVaultLease', path: 'pki/issue/client', body: { common_name: '{{ binding.shortId }}.{{ team }}' } })).to.deep.equal([]);
+      expect(fieldsOf({ kind: 'FromVaultLease', path: 'pki/issue/client', body: { common_name: '{{ binding.id }}' } })).to.deep.equal(['credentialdata.body']);
+      const withBindingObjects = dedicatedEntry({ provisioner: { kind: 'NewClusterObjects', namespace: 'provider-ns', name: 'api', labelSelector: 'a=b', bindingLabelSelector: 'b=c' } });
+      expect(fieldsOf({ kind: 'FromVaultLease', path: 'pki/issue/client' }, withBindingObjects)).to.deep.equal(['credentialdata.path']);
     });
 
     it('reports names that are not CLI-friendly, naming the ConfigMap and field', () => {

@@ -112,3 +112,14 @@ the Role grants exactly what is listed.
 {{- end }}
 {{- $kinds | toJson }}
 {{- end }}
+
+{{/*
+How the broker logs in to Vault: kubernetes or token; anything else is refused.
+*/}}
+{{- define "mesitis.vaultAuthMethod" -}}
+{{- $method := .Values.vault.auth.method | default "kubernetes" -}}
+{{- if not (has $method (list "kubernetes" "token")) -}}
+{{- fail (printf "vault.auth.method must be kubernetes or token, not %q" $method) -}}
+{{- end -}}
+{{- $method -}}
+{{- end }}

@@ -242,9 +242,21 @@ describe('adapters/config/catalog-entry-codec', () => {
       expect(entry.credentials).to.deep.equal({ kind: 'NoCredential' });
     });
 
-    it('refuses Vault credentials as not supported yet, under the key that names them', () => {
-      const fields = urlEntryFields({ credentialkind: undefined, credentialdata: undefined, CredentialFromVault: { path: 'secret/x' } });
-      expect(problemsOf(jsonDoc('e', fields))).to.deep.equal([{ source: 'e', field: 'credentialfromvault', message: 'Vault credentials are not supported yet' }]);
+    it('reads CredentialFromVault with a mount as a KV v2 secret, keys of its data in any case', () => {
+      const fields = urlEntryFields({ credentialkind: undefined, credentialdata: undefined, CredentialFromVault: { Mount: 'secret', path: 'teams/{{ consumer.namespace }}/db', version: 3, keys: ['password'] } });
+      expect(entryOf(jsonDoc('e', fields)).credentials).to.deep.equal({ kind: 'FromVault', mount: 'secret', path: 'teams/{{ consumer.namespace }}/db', version: 3, keys: ['password'] });
+    });
+
+    it('reads CredentialFromVault without a mount as a lease per binding, its body kept as written', () => {
+      const data = { path: 'pki/issue/client', body: { common_name: '{{ binding.shortId }}.example', TTL: '1h' }, renewBefore: '10m' };
+      const entry = entryOf(jsonDoc('e', urlEntryFields({ credentialkind: 'CredentialFromVault', credentialdata: data })));
+      expect(entry.credentials).to.deep.equal({ kind: 'FromVaultLease', path: 'pki/issue/client', body: { common_name: '{{ binding.shortId }}.example', TTL: '1h' }, renewBeforeMs: 600_000 });
+    });
+
+    it('refuses a Vault lease with a bad renewBefore or keys that are not a list', () => {
+      const vault = (data: unknown) => problemsOf(jsonDoc('e', urlEntryFields({ credentialkind: 'CredentialFromVault', credentialdata: data })));
+      expect(vault({ path: 'pki/issue/client', renewbefore: 'soon' })).to.deep.equal([{ source: 'e', field: 'credentialdata.renewbefore', message: 'must be a duration such as 10m or 1h' }]);
+      expect(vault({ path: 'pki/issue/client', keys: 'certificate' })[0]).to.include({ field: 'credentialdata.keys', message: 'must be a list' });
     });
 
     it('requires the data of CredentialFromCatalog', () => {
@@ -262,7 +274,7 @@ describe('adapters/config/catalog-entry-codec', () => {
   describe('entry fields', () => {
     it('reports every missing field with its name, and every other problem at once', () => {
       const problems = problemsOf(jsonDoc('e', { team: 'weather', whitelist: ['client-ns', 7], provisionkind: 'ProvisionHelmChart', credentialkind: 'CredentialFromVault' }));
-      expect(fieldsOf(problems)).to.deep.equal(['offering', 'description', 'uuid', 'version', 'whitelist[1]', 'provisiondata', 'credentialkind']);
+      expect(fieldsOf(problems)).to.deep.equal(['offering', 'description', 'uuid', 'version', 'whitelist[1]', 'provisiondata', 'credentialdata']);
       expect(problems.find((p) => p.field === 'whitelist[1]')!.message).to.equal('must be a string');
       expect(problems.find((p) => p.field === 'offering')!.message).to.equal('is required');
     });

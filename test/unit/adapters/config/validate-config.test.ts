@@ -36,7 +36,7 @@ describe('adapters/config/validate-config', () => {
     it('covers every provisioner and credential kind the product supports', async () => {
       const objects = await load(EXAMPLES);
       const text = objects.map((o) => JSON.stringify(o['data'] ?? {})).join('\n');
-      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionConfigMapObjects', 'CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'CredentialFromInstanceSecret', 'generated.password', 'embedded-resource', 'bindingLabelSelector', 'binding.shortId', 'bindingLifetime', 'renewBefore']) {
+      for (const kind of ['ProvisionNonClusterURL', 'ProvisionExistingClusterService', 'ProvisionConfigMapObjects', 'CredentialFromCatalog', 'CredentialFromClusterSecret', 'CredentialNoCredential', 'CredentialFromInstanceSecret', 'generated.password', 'embedded-resource', 'bindingLabelSelector', 'binding.shortId', 'bindingLifetime', 'renewBefore', 'ProvisionHelmChart', 'CredentialFromVault']) {
         expect(text, kind).to.include(kind);
       }
     });

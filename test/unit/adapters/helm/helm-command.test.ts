@@ -2,7 +2,8 @@
  * How the helm binary is run, checked with a stand-in binary that records
  * what it was given: argv, environment and the files it was pointed at.
  */
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -94,6 +95,18 @@ describe('HelmCommand', function () {
     expect(seen.env['HELM_CACHE_HOME']?.startsWith(seen.cwd)).to.equal(true);
     expect(seen.cwd.startsWith(work)).to.equal(true);
     expect(await readdir(work), 'the private directory is removed').to.deep.equal([]);
+  });
+
+  it('removes the working directories a killed broker left, and never those of a live one', async () => {
+    const { binary } = await recordingHelm(dir);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid; // a process that has exited
+    const abandoned = join(work, `mesitis-helm-${gone}-abc123`);
+    const live = join(work, `mesitis-helm-${process.ppid}-def456`);
+    const unrelated = join(work, 'mesitis-helm-xyz');
+    for (const path of [abandoned, live, unrelated]) await mkdir(path);
+    await writeFile(join(abandoned, 'values.json'), '{"password":"left-behind"}');
+    await new HelmCommand({ binary, workDir: work }).run({ command: ['list'], cluster: false, timeoutMs: 10_000 });
+    expect((await readdir(work)).sort()).to.deep.equal([`mesitis-helm-${process.ppid}-def456`, 'mesitis-helm-xyz']);
   });
 
   it('names a repository chart with --repo and --version, after `--`', async () => {

@@ -52,7 +52,8 @@ describe('adapters/memory/apply-manifests', () => {
       const plans = (ns: string) => visibleTo(catalog, ns).flatMap((o) => o.plans.map((p) => p.source)).sort();
       expect(plans('client-ns')).to.deep.equal([
         'wrapped-entry-api-api-service', 'wrapped-entry-api-api-service-v2', 'wrapped-entry-data-kv-store', 'wrapped-entry-data-own-postgres',
-        'wrapped-entry-platform-time-service', 'wrapped-entry-weather-forecast-v1',
+        'wrapped-entry-data-queue', 'wrapped-entry-data-queue-v2', 'wrapped-entry-platform-time-service', 'wrapped-entry-security-mtls-gateway',
+        'wrapped-entry-weather-forecast-v1',
       ]);
       expect(plans('reports-ns')).to.deep.equal(['wrapped-entry-weather-forecast-v1', 'wrapped-entry-weather-forecast-v2']);
     });
