@@ -4,7 +4,7 @@
  * recorded only by the operation that still owns the record.
  */
 import { applyEvent, type LifecycleEvent } from '../domain/instance-lifecycle.js';
-import type { InstanceRecord, Operation } from '../domain/records.js';
+import type { InstanceRecord, Operation, OriginatingIdentity } from '../domain/records.js';
 import { domainError } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { NO_METRICS, type Metrics } from './ports/metrics.js';
@@ -52,8 +52,9 @@ export class InstanceRecords {
     return previous ? this.store.updateInstance(record, previous.revision) : this.store.createInstance(record);
   }
 
-  newOperation(type: Operation['type']): Operation {
-    return { id: this.runtime.newId(), type, state: 'in progress', startedAt: this.runtime.now().toISOString() };
+  /** A new operation in progress; `requestedBy`: the caller's originating identity, when the platform sent one. */
+  newOperation(type: Operation['type'], requestedBy?: OriginatingIdentity): Operation {
+    return { id: this.runtime.newId(), type, state: 'in progress', startedAt: this.runtime.now().toISOString(), ...(requestedBy ? { requestedBy } : {}) };
   }
 
   /**

@@ -23,6 +23,8 @@ export interface Operation {
   readonly description?: string;
   readonly startedAt: string;
   readonly finishedAt?: string;
+  /** Who asked for it, when the platform said (X-Broker-API-Originating-Identity). */
+  readonly requestedBy?: OriginatingIdentity;
 }
 
 /**

@@ -45,6 +45,23 @@ describe('mesitis instances: the provider\'s listing', () => {
     expect(behind.err).to.equal('hint: 1 instance is behind its plan\'s maintenance level; consumers apply it with "mesitis upgrade INSTANCE -n NAMESPACE"\n');
   });
 
+  it('names who asked for the last operation beside who provisioned, when they differ', async () => {
+    editVersion1(broker);
+    const asBob = { 'X-Broker-API-Originating-Identity': `kubernetes ${Buffer.from(JSON.stringify({ username: 'bob' })).toString('base64')}` };
+    const { body } = await osb(broker.url, 'GET', '/admin/instances', { auth });
+    const level = body.instances[0].planMaintenanceVersion as string;
+    const patch = await osb(broker.url, 'PATCH', '/v2/service_instances/a-1?accepts_incomplete=true', {
+      auth, headers: asBob, body: { service_id: deriveServiceId('api', 'api-service'), maintenance_info: { version: level } },
+    });
+    expect(patch.status).to.be.oneOf([200, 202]);
+    let row = '';
+    for (let attempt = 0; attempt < 200 && !row.includes('(update: bob)'); attempt++) {
+      row = (await list('table')).out.split('\n')[1] ?? '';
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(row.split(/\s{3,}/)[6]).to.equal('jane (update: bob)');
+  });
+
   it('prints the broker\'s inventory as JSON with -o json', async () => {
     editVersion1(broker);
     const { code, out } = await list('json');

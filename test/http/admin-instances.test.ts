@@ -7,7 +7,8 @@ import { editVersion1, VERSIONED, versionedFixture } from '../support/versioned-
 
 const API_SERVICE = deriveServiceId('api', 'api-service');
 const TIME_SERVICE = deriveServiceId('web', 'time-api');
-const asJane = { 'X-Broker-API-Originating-Identity': `kubernetes ${Buffer.from(JSON.stringify({ username: 'jane' })).toString('base64')}` };
+const as = (username: string) => ({ 'X-Broker-API-Originating-Identity': `kubernetes ${Buffer.from(JSON.stringify({ username })).toString('base64')}` });
+const asJane = as('jane');
 
 type Summary = Record<string, unknown> & { lastOperation: Record<string, unknown> };
 
@@ -37,7 +38,7 @@ describe('/admin/instances: each instance\'s version, maintenance level, who ask
       instanceId: 'a-1', plan: VERSIONED.v1Plan, version: '1', maintenanceVersion: level1, planMaintenanceVersion: level1, upgradeAvailable: false,
       requestedBy: 'jane', consumerNamespace: NS.client, status: 'ready',
     });
-    expect(fresh!.lastOperation).to.include({ type: 'provision', state: 'succeeded' });
+    expect(fresh!.lastOperation).to.include({ type: 'provision', state: 'succeeded', requestedBy: 'jane' });
     for (const time of [fresh!['createdAt'], fresh!['updatedAt'], fresh!.lastOperation['startedAt'], fresh!.lastOperation['finishedAt']]) {
       expect(Date.parse(String(time))).to.not.be.NaN;
     }
@@ -47,14 +48,15 @@ describe('/admin/instances: each instance\'s version, maintenance level, who ask
     expect(level2).to.not.equal(level1);
     expect((await inventory())[0]).to.deep.include({ maintenanceVersion: level1, planMaintenanceVersion: level2, upgradeAvailable: true });
 
-    const patch = await osb(broker.url, 'PATCH', '/v2/service_instances/a-1?accepts_incomplete=true', { body: { service_id: API_SERVICE, maintenance_info: { version: level2 } } });
+    const patch = await osb(broker.url, 'PATCH', '/v2/service_instances/a-1?accepts_incomplete=true', { body: { service_id: API_SERVICE, maintenance_info: { version: level2 } }, headers: as('bob') });
     expect(patch.status).to.equal(202);
     for (let attempt = 0; attempt < 500 && (await osb(broker.url, 'GET', '/v2/service_instances/a-1/last_operation')).body?.state === 'in progress'; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const [upgraded] = await inventory();
     expect(upgraded).to.deep.include({ maintenanceVersion: level2, planMaintenanceVersion: level2, upgradeAvailable: false, requestedBy: 'jane' });
-    expect(upgraded!.lastOperation).to.include({ type: 'update', state: 'succeeded' });
+    // The instance was asked for by jane; this update by bob.
+    expect(upgraded!.lastOperation).to.include({ type: 'update', state: 'succeeded', requestedBy: 'bob' });
     expect(upgraded!['createdAt']).to.equal(fresh!['createdAt']);
   });
 

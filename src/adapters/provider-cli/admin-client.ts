@@ -19,7 +19,7 @@ export const InventoryInstance = t.intersection([
   t.partial({
     plan: t.string, version: t.string, maintenanceVersion: t.string, planMaintenanceVersion: t.string, upgradeAvailable: t.boolean,
     requestedBy: t.string, updatedAt: t.string,
-    lastOperation: t.intersection([t.type({ type: t.string, state: t.string }), t.partial({ startedAt: t.string, finishedAt: t.string })]),
+    lastOperation: t.intersection([t.type({ type: t.string, state: t.string }), t.partial({ startedAt: t.string, finishedAt: t.string, requestedBy: t.string })]),
   }),
 ]);
 export type InventoryInstance = t.TypeOf<typeof InventoryInstance>;

@@ -27,10 +27,17 @@ function statusCell(instance: InventoryInstance): string {
   return last?.state === 'failed' && instance.status !== 'failed' ? `${instance.status} (${last.type} failed)` : instance.status;
 }
 
+/** Who provisioned it, and who asked for the last operation when that was someone else (an update). */
+function requestedByCell(instance: InventoryInstance): string {
+  const provisioner = instance.requestedBy ?? '-';
+  const last = instance.lastOperation;
+  return last?.requestedBy !== undefined && last.requestedBy !== instance.requestedBy ? `${provisioner} (${last.type}: ${last.requestedBy})` : provisioner;
+}
+
 function instanceRow(instance: InventoryInstance): string[] {
   return [
     instance.instanceId, instance.consumerNamespace, instance.plan ?? instance.planId, instance.maintenanceVersion ?? 'unknown',
-    upgradeCell(instance), statusCell(instance), instance.requestedBy ?? '-', instance.createdAt,
+    upgradeCell(instance), statusCell(instance), requestedByCell(instance), instance.createdAt,
   ];
 }
 

@@ -52,7 +52,7 @@ const OperationCodec = t.exact(
       state: oneOf(['in progress', 'succeeded', 'failed'] as const),
       startedAt: t.string,
     }),
-    t.partial({ description: t.string, finishedAt: t.string }),
+    t.partial({ description: t.string, finishedAt: t.string, requestedBy: OriginatingIdentityCodec }),
   ]),
 );
 

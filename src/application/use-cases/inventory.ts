@@ -37,6 +37,8 @@ export interface InstanceSummary {
     readonly state: OperationState;
     readonly startedAt: string;
     readonly finishedAt?: string;
+    /** Who asked for this operation (an update's requester may not be the one who provisioned). */
+    readonly requestedBy?: string;
   };
   readonly objects: number;
   readonly bindings: readonly { readonly bindingId: string; readonly createdAt: string; readonly requestedBy?: string }[];
@@ -60,12 +62,12 @@ export class Inventory {
     for (const record of instances.value.filter((r) => r.status !== 'gone')) {
       const bindings = await this.store.listBindings(record.id);
       if (!bindings.ok) return bindings;
-      const { type, state, startedAt, finishedAt } = record.operation;
+      const { type, state, startedAt, finishedAt, requestedBy } = record.operation;
       summaries.push({
         instanceId: record.id, serviceId: record.serviceId, planId: record.planId, ...this.versions(record), entry: record.entrySource,
         consumerNamespace: record.consumerNamespace, status: record.status, ...username(record.originatingIdentity),
         createdAt: record.createdAt, updatedAt: record.updatedAt,
-        lastOperation: { type, state, startedAt, ...(finishedAt !== undefined ? { finishedAt } : {}) },
+        lastOperation: { type, state, startedAt, ...(finishedAt !== undefined ? { finishedAt } : {}), ...username(requestedBy) },
         objects: record.objects.length,
         bindings: bindings.value.map((b) => ({ bindingId: b.id, createdAt: b.createdAt, ...username(b.originatingIdentity) })),
       });

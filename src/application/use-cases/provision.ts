@@ -179,7 +179,7 @@ export class Provision {
       ...(request.caller.originatingIdentity ? { originatingIdentity: request.caller.originatingIdentity } : {}),
       objects: [],
       status: 'provisioning',
-      operation: this.records.newOperation('provision'),
+      operation: this.records.newOperation('provision', request.caller.originatingIdentity),
       createdAt: now,
       updatedAt: now,
     };

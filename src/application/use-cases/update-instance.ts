@@ -129,7 +129,7 @@ export class UpdateInstance {
     if (!stored.value || stored.value.record.status !== 'ready' || stored.value.record.operation.id !== seen.operation.id) {
       return err(domainError('ConcurrencyError', `another operation on instance ${seen.id} has started`));
     }
-    const started = applyEvent(stored.value.record, { type: 'updateStarted', operation: this.records.newOperation('update'), intent }, this.runtime.now().toISOString())!;
+    const started = applyEvent(stored.value.record, { type: 'updateStarted', operation: this.records.newOperation('update', request.caller.originatingIdentity), intent }, this.runtime.now().toISOString())!;
     const written = await store.updateInstance(started, stored.value.revision);
     if (!written.ok) return written;
     logger.info('updating instance', { instanceId: seen.id, from: intent.previous.planId, to: intent.target.planId, maintenance: intent.target.maintenanceVersion });
