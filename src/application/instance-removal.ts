@@ -35,12 +35,13 @@ export class InstanceRemoval {
    * the instance's lock. A first pass watches what the server said is still
    * terminating (finalizers, Pods); a resumed pass (`resumed`) looks at every
    * object, because a repeated delete of a terminating object answers as if
-   * it were gone.
+   * it were gone. So does a release's removal: helm uninstall has deleted
+   * its objects (in the background) before the broker's own deletes repeat it.
    */
   async removeEverything(record: InstanceRecord, resumed = false): Promise<Result<void>> {
     const removed = await this.objects.removeInstance(record);
     if (!removed.ok) return this.retryLater(record, removed.error.message, removed);
-    return this.finishWhenGone(record, resumed ? record.objects : removed.value);
+    return this.finishWhenGone(record, resumed || record.release !== undefined ? record.objects : removed.value);
   }
 
   /**

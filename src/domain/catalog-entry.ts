@@ -8,6 +8,7 @@ import type { ChartSource } from './helm-release.js';
 import { isDnsLabel, isDnsSubdomain } from './kubernetes-names.js';
 import { schemaProblems, type ParameterSchema } from './parameter-schema.js';
 import { PROVIDER_VARIABLES, variablesIn } from './template-variables.js';
+import type { VaultLeaseSource, VaultSecretSource } from './vault-values.js';
 
 /**
  * A Helm entry's chart. A packaged chart in a ConfigMap's binaryData is
@@ -62,20 +63,9 @@ export type CredentialSource =
       readonly namespace?: string;
     }
   | { readonly kind: 'NoCredential' }
-  /** Keys of a KV v2 secret in Vault, read at every bind and fetch; `path` may use the provider's template variables. */
-  | { readonly kind: 'FromVault'; readonly mount: string; readonly path: string; readonly version?: number; readonly keys?: readonly string[] }
-  | {
-      /** A credential of its own for each binding, under a Vault lease taken at bind and revoked at unbind or expiry. */
-      readonly kind: 'FromVaultLease';
-      /** The leasing path (`pki/issue/ROLE`, `database/creds/ROLE`); may use the provider's template variables. */
-      readonly path: string;
-      /** Written to the path (PKI's issue wants one); strings may also use `{{ binding.shortId }}`; absent: the path is read. */
-      readonly body?: Readonly<Record<string, unknown>>;
-      /** The keys handed out; absent: all of them. */
-      readonly keys?: readonly string[];
-      /** How long before the lease ends a consumer should rotate; absent: the last third of the lease. */
-      readonly renewBeforeMs?: number;
-    };
+  /** Keys of a KV v2 secret in Vault, read at every bind and fetch. */
+  | VaultSecretSource
+  | VaultLeaseSource;
 
 export interface CatalogEntry {
   /** Name of the ConfigMap the entry came from: every problem report names it. */

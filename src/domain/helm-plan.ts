@@ -17,7 +17,7 @@ import { chartSourceProblem, releaseRefProblem, type ChartSource, type ReleaseSp
 import { checkParameters, withDefaults } from './parameter-schema.js';
 import type { KubeObject } from './kube-object.js';
 import { err, ok, type Result } from './result.js';
-import { generatedIn, PROVIDER_VARIABLES, substitute, substituteDeep, variablesIn, type GeneratedSpec, type InstanceFacts, type MissingParameter } from './template-variables.js';
+import { generatedIn, PROVIDER_VARIABLES, mapStrings, substitute, substituteDeep, variablesIn, type GeneratedSpec, type InstanceFacts, type MissingParameter } from './template-variables.js';
 
 export type HelmEntry = CatalogEntry & { readonly provisioner: Extract<CatalogEntry['provisioner'], { kind: 'HelmChart' }> };
 
@@ -60,32 +60,13 @@ export function releaseFacts(entry: HelmEntry, facts: InstanceFacts): Result<Ins
 
 const WHOLE_PARAMETER = /^\{\{\s*parameters\.([A-Za-z0-9_.-]+)\s*\}\}$/;
 
+/** Values substituted like template content, except that a value that is exactly one parameter keeps its type. */
 function substituteValues(value: unknown, facts: InstanceFacts, missing: MissingParameter): Result<unknown, DomainError> {
-  if (typeof value === 'string') {
-    const whole = WHOLE_PARAMETER.exec(value);
+  return mapStrings(value, (text) => {
+    const whole = WHOLE_PARAMETER.exec(text);
     const given = whole ? facts.parameters[whole[1]!] : undefined;
-    if (typeof given === 'number' || typeof given === 'boolean') return ok(given);
-    return substituteDeep(value, facts, missing);
-  }
-  if (Array.isArray(value)) {
-    const items: unknown[] = [];
-    for (const item of value) {
-      const done = substituteValues(item, facts, missing);
-      if (!done.ok) return done;
-      items.push(done.value);
-    }
-    return ok(items);
-  }
-  if (value !== null && typeof value === 'object') {
-    const fields: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      const done = substituteValues(item, facts, missing);
-      if (!done.ok) return done;
-      fields[key] = done.value;
-    }
-    return ok(fields);
-  }
-  return ok(value);
+    return typeof given === 'number' || typeof given === 'boolean' ? ok(given) : substituteDeep(text, facts, missing);
+  });
 }
 
 export interface PlannedRelease {

@@ -45,10 +45,21 @@ function renderedFrom(entry: CatalogEntry, templates: readonly ResourceTemplate[
   })];
 }
 
+/**
+ * Derived levels by the catalog's templates and entry objects: both are
+ * immutable and made afresh by each catalog assembly, so a level is hashed
+ * once per assembly, not at every catalog document, listing or update.
+ */
+const derived = new WeakMap<readonly ResourceTemplate[], WeakMap<CatalogEntry, string>>();
+
 /** The plan's maintenance_info.version. */
 export function maintenanceVersionOf(entry: CatalogEntry, templates: readonly ResourceTemplate[]): string {
   if (entry.maintenanceVersion !== undefined) return entry.maintenanceVersion;
-  return `${DERIVED_MAINTENANCE_BASE}+${sha1Hex(canonical(renderedFrom(entry, templates))).slice(0, 12)}`;
+  const byEntry = derived.get(templates) ?? new WeakMap<CatalogEntry, string>();
+  derived.set(templates, byEntry);
+  const level = byEntry.get(entry) ?? `${DERIVED_MAINTENANCE_BASE}+${sha1Hex(canonical(renderedFrom(entry, templates))).slice(0, 12)}`;
+  byEntry.set(entry, level);
+  return level;
 }
 
 /** An instance of `from` may become one of `to`: same offering, and either entry says so. */

@@ -4,6 +4,7 @@
  */
 import type { Coordinates } from './coordinates.js';
 import type { ObjectRef } from './kube-object.js';
+import type { VaultLeaseSource, VaultSecretSource } from './vault-values.js';
 
 export const RECORD_SCHEMA = 1;
 
@@ -51,16 +52,10 @@ export type CredentialRef =
   /** Each binding's own Secret: the name still holds `{{ binding.shortId }}`, resolved into the binding record at bind. */
   | { readonly kind: 'FromBindingSecret'; readonly namespace: string; readonly secretName: string; readonly keys?: readonly string[] }
   | { readonly kind: 'NoCredential' }
-  /** A KV v2 secret in Vault, its path resolved at provision; absent `keys`: all of them. */
-  | { readonly kind: 'FromVault'; readonly mount: string; readonly path: string; readonly version?: number; readonly keys?: readonly string[] }
+  /** A KV v2 secret in Vault, its path resolved at provision. */
+  | VaultSecretSource
   /** A Vault lease per binding: the path resolved at provision, the body's `{{ binding.shortId }}` at each bind. */
-  | {
-      readonly kind: 'FromVaultLease';
-      readonly path: string;
-      readonly body?: Readonly<Record<string, unknown>>;
-      readonly keys?: readonly string[];
-      readonly renewBeforeMs?: number;
-    };
+  | VaultLeaseSource;
 
 /**
  * What a binding of the instance is made of, fixed at provision: the

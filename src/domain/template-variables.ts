@@ -179,13 +179,20 @@ function stringsIn(value: unknown): string[] {
   return [];
 }
 
-/** Substitutes in every string value of a parsed document, keys untouched; generated values only outside `metadata`. */
-export function substituteDeep(value: unknown, facts: InstanceFacts, missing: MissingParameter = 'refuse', place: Place = 'content'): Result<unknown, DomainError> {
-  if (typeof value === 'string') return substituteIn(value, facts, missing, place);
+/**
+ * Replaces every string in a parsed document (keys untouched) by what `leaf`
+ * makes of it, given the keys that lead to it; the first error stops it.
+ */
+export function mapStrings(
+  value: unknown,
+  leaf: (text: string, keys: readonly string[]) => Result<unknown, DomainError>,
+  keys: readonly string[] = [],
+): Result<unknown, DomainError> {
+  if (typeof value === 'string') return leaf(value, keys);
   if (Array.isArray(value)) {
     const items: unknown[] = [];
     for (const item of value) {
-      const done = substituteDeep(item, facts, missing, place);
+      const done = mapStrings(item, leaf, keys);
       if (!done.ok) return done;
       items.push(done.value);
     }
@@ -194,12 +201,17 @@ export function substituteDeep(value: unknown, facts: InstanceFacts, missing: Mi
   if (value !== null && typeof value === 'object') {
     const fields: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      // An object's top-level metadata is its identity; nested metadata (a pod template's) is listed too.
-      const done = substituteDeep(item, facts, missing, key === 'metadata' ? 'identity' : place);
+      const done = mapStrings(item, leaf, [...keys, key]);
       if (!done.ok) return done;
       fields[key] = done.value;
     }
     return ok(fields);
   }
   return ok(value);
+}
+
+/** Substitutes in every string value of a parsed document, keys untouched; generated values only outside `metadata`. */
+export function substituteDeep(value: unknown, facts: InstanceFacts, missing: MissingParameter = 'refuse', place: Place = 'content'): Result<unknown, DomainError> {
+  // An object's top-level metadata is its identity; nested metadata (a pod template's) is listed too.
+  return mapStrings(value, (text, keys) => substituteIn(text, facts, missing, keys.includes('metadata') ? 'identity' : place));
 }

@@ -6,6 +6,28 @@
 import type { DomainError, ErrorKind } from './errors.js';
 import { err, ok, type Result } from './result.js';
 
+/** Keys of a KV v2 secret in Vault; absent `keys`: all of them. In an entry `path` may hold template variables; pinned, it is resolved. */
+export interface VaultSecretSource {
+  readonly kind: 'FromVault';
+  readonly mount: string;
+  readonly path: string;
+  readonly version?: number;
+  readonly keys?: readonly string[];
+}
+
+/** A Vault lease per binding, taken at bind and revoked at unbind or expiry. */
+export interface VaultLeaseSource {
+  readonly kind: 'FromVaultLease';
+  /** The leasing path (`pki/issue/ROLE`, `database/creds/ROLE`); in an entry it may use the provider's template variables. */
+  readonly path: string;
+  /** Written to the path (PKI's issue wants one); strings may use `{{ binding.shortId }}`, filled in at each bind; absent: the path is read. */
+  readonly body?: Readonly<Record<string, unknown>>;
+  /** The keys handed out; absent: all of them. */
+  readonly keys?: readonly string[];
+  /** How long before the lease ends a consumer should rotate; absent: the last third of the lease. */
+  readonly renewBeforeMs?: number;
+}
+
 /**
  * Why a Vault call failed. unreachable and sealed are outages (the caller
  * answers 503 and may retry); forbidden (login refused, or the policy does

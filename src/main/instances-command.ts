@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { brokerConnection } from '../adapters/cli/consumer-context.js';
+import { outputFormat } from '../adapters/cli/verb-arguments.js';
 import { runInstances } from '../adapters/provider-cli/instances.js';
 import { UsageError } from './options.js';
 
@@ -44,11 +45,11 @@ export async function runInstancesCommand(args: string[], env: NodeJS.ProcessEnv
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new UsageError(`--output must be table or json, got "${output}"`);
+  const output = outputFormat(values);
+  if (!output.ok) throw new UsageError(output.error);
   const connection = brokerConnection(values, env);
   if (!connection.ok) throw new UsageError(connection.error);
-  const code = await runInstances({ connection: connection.value, output }, { out: process.stdout, err: process.stderr });
+  const code = await runInstances({ connection: connection.value, output: output.value }, { out: process.stdout, err: process.stderr });
   // The CLI exits right after; where stdout is an asynchronous pipe, let it drain first.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   return code;

@@ -88,16 +88,21 @@ export class HelmCommand {
 
   constructor(private readonly options: HelmCommandOptions) {}
 
+  /** Never throws: a working directory that cannot be made or written (missing, read-only, full) is a failure like helm's own. */
   async run(call: HelmCall): Promise<HelmOutcome> {
     this.swept ??= this.sweepAbandoned();
     await this.swept;
-    const dir = await mkdtemp(join(this.workDir, `${WORK_DIR_PREFIX}${process.pid}-`));
+    let dir: string | undefined;
     try {
+      dir = await mkdtemp(join(this.workDir, `${WORK_DIR_PREFIX}${process.pid}-`));
       const prepared = await this.prepare(call, dir);
       if (!prepared.ok) return prepared;
       return await this.exec(prepared.args, dir, call.timeoutMs);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      return { ok: false, failure: { timedOut: false, notRunnable: `helm's working directory in ${this.workDir} could not be prepared (${code})`, stderr: '' } };
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 

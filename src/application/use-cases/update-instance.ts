@@ -10,8 +10,8 @@
 import { domainError } from '../../domain/errors.js';
 import { checkEntryParameters } from '../../domain/helm-plan.js';
 import { applyEvent } from '../../domain/instance-lifecycle.js';
+import { whyAsync } from '../../domain/instance-plan.js';
 import { maintenanceVersionOf, mayMove } from '../../domain/maintenance.js';
-import { takesTime } from '../../domain/readiness.js';
 import { deepEqual, type InstanceRecord, type UpdateIntent } from '../../domain/records.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { CatalogService } from '../catalog-service.js';
@@ -72,12 +72,8 @@ export class UpdateInstance {
     // Rendered now so that a template the instance cannot be rendered with is refused before anything is written.
     const rendered = await this.update.render(target, record, intent.value.target.parameters);
     if (!rendered.ok) return rendered;
-    const { plan } = rendered.value;
-    const slow = plan.kind === 'objects' ? plan.objects.find((object) => takesTime(object)) : undefined;
-    if ((slow || plan.kind === 'release') && request.acceptsIncomplete !== true) {
-      const what = slow ? `changes a ${slow.kind}, whose rollout takes time` : 'upgrades a Helm release, whose objects need time to become ready';
-      return err(domainError('AsyncRequired', `this update ${what}: send accepts_incomplete=true`));
-    }
+    const slow = whyAsync(rendered.value.plan);
+    if (slow !== undefined && request.acceptsIncomplete !== true) return err(domainError('AsyncRequired', `${slow}: send accepts_incomplete=true`));
     return withInstanceLock(this.store, this.settings, this.runtime, record.id, (lock, keep) => this.updateLocked(record, intent.value!, request, lock, keep));
   }
 

@@ -109,6 +109,13 @@ describe('HelmCommand', function () {
     expect((await readdir(work)).sort()).to.deep.equal([`mesitis-helm-${process.ppid}-def456`, 'mesitis-helm-xyz']);
   });
 
+  it('answers a working directory it cannot make as a failure, without throwing', async () => {
+    const { binary } = await recordingHelm(dir);
+    const outcome = await new HelmCommand({ binary, workDir: join(work, 'missing') }).run({ command: ['list'], cluster: false, timeoutMs: 10_000 });
+    expect(outcome).to.deep.include({ ok: false });
+    expect(outcome.ok ? '' : outcome.failure.notRunnable).to.match(/could not be prepared \(ENOENT\)/);
+  });
+
   it('names a repository chart with --repo and --version, after `--`', async () => {
     const { binary, recorded } = await recordingHelm(dir);
     await new HelmCommand({ binary }).run({
